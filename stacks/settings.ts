@@ -1,0 +1,433 @@
+/**
+ * The stack settings: every key a stack can set, its type, its per-environment
+ * default and what it means. This table is the single source of truth: the
+ * validation, the defaults, the README's settings table (`npm run settings-table
+ * -w stacks`) and Pulumi.yaml's declarations all follow it.
+ */
+import { z } from "zod";
+
+export type Environment = "dev" | "prod";
+export const ENVIRONMENTS: readonly Environment[] = ["dev", "prod"];
+
+/** How a raw config string is turned into a value before the schema checks it. */
+export type Kind = "string" | "integer" | "number" | "boolean";
+
+export interface KeySpec {
+  readonly kind: Kind;
+  readonly schema: z.ZodType;
+  /** What is allowed, in words, for error messages and the README. */
+  readonly allowed: string;
+  readonly dev?: string | number | boolean;
+  readonly prod?: string | number | boolean;
+  /** Whether the value must be set with `pulumi config set --secret`. */
+  readonly secret?: boolean;
+  readonly doc: string;
+}
+
+const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
+const dnsName = z
+  .string()
+  .max(253)
+  .regex(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/);
+const cpuQuantity = z.string().regex(/^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$/);
+const memQuantity = z.string().regex(/^[0-9]+(Ki|Mi|Gi|Ti)$/);
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const imageRef = z.string().regex(/^[a-z0-9]+([._\-/:][a-z0-9]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/i);
+
+export const SETTINGS = {
+  environment: {
+    kind: "string",
+    schema: z.enum(["dev", "prod"]),
+    allowed: `"dev" or "prod"`,
+    doc: "Which per-environment defaults apply. Defaults to the stack name when it is dev or prod; required for any other stack name.",
+  },
+  namespace: {
+    kind: "string",
+    schema: dnsLabel,
+    allowed: "a DNS-1123 label (lowercase letters, digits, '-', at most 63 characters)",
+    dev: "notes-dev",
+    prod: "notes",
+    doc: "Namespace the stack creates and deploys the service and Redis into.",
+  },
+  appName: {
+    kind: "string",
+    schema: dnsLabel.max(40),
+    allowed: "a DNS-1123 label of at most 40 characters",
+    dev: "notes",
+    prod: "notes",
+    doc: "Name of the service: `app.kubernetes.io/name` label and prefix of the resource names.",
+  },
+  image: {
+    kind: "string",
+    schema: imageRef,
+    allowed: "an image reference such as ghcr.io/acme/notes@sha256:<64 hex> or ghcr.io/acme/notes:1.2.3",
+    doc: "Prebuilt image to deploy instead of building `app/` (PR previews, clusters that pull from elsewhere). Exclusive with imageRepository.",
+  },
+  imageRepository: {
+    kind: "string",
+    schema: imageRef,
+    allowed: "a repository without tag, such as localhost:5001/notes or ghcr.io/acme/notes",
+    dev: "localhost:5001/notes",
+    doc: "Repository the stack builds `app/` into and pushes to; the deployment pins the pushed digest. Required in prod unless `image` is set.",
+  },
+  imagePlatform: {
+    kind: "string",
+    schema: z.enum(["linux/amd64", "linux/arm64"]),
+    allowed: `"linux/amd64" or "linux/arm64"`,
+    dev: "linux/amd64",
+    prod: "linux/amd64",
+    doc: "Platform the image is built for.",
+  },
+  imageBuildOnPreview: {
+    kind: "boolean",
+    schema: z.boolean(),
+    allowed: "true or false",
+    dev: false,
+    prod: false,
+    doc: "Build the image during `pulumi preview` too (slow; off by default).",
+  },
+  registryServer: {
+    kind: "string",
+    schema: z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?$/i),
+    allowed: "a registry host[:port] such as ghcr.io",
+    doc: "Registry to log in to for the push. Defaults to the host part of imageRepository.",
+  },
+  registryUsername: {
+    kind: "string",
+    schema: z.string().min(1),
+    allowed: "a non-empty string",
+    doc: "Registry user for the push (with registryPassword). Unset: push without credentials (local registry).",
+  },
+  registryPassword: {
+    kind: "string",
+    schema: z.string().min(1),
+    allowed: "a non-empty string set with --secret",
+    secret: true,
+    doc: "Registry password or token (secret).",
+  },
+  minReplicas: {
+    kind: "integer",
+    schema: int(1, 100),
+    allowed: "an integer from 1 to 100",
+    dev: 1,
+    prod: 3,
+    doc: "Replicas the service never goes below (the HPA's minimum).",
+  },
+  maxReplicas: {
+    kind: "integer",
+    schema: int(1, 100),
+    allowed: "an integer from 1 to 100, at least minReplicas",
+    dev: 3,
+    prod: 10,
+    doc: "HPA maximum. Equal to minReplicas: no HPA, fixed replicas.",
+  },
+  cpuTargetPercent: {
+    kind: "integer",
+    schema: int(10, 100),
+    allowed: "an integer from 10 to 100",
+    dev: 70,
+    prod: 70,
+    doc: "HPA target average CPU utilisation (% of the request).",
+  },
+  memoryTargetPercent: {
+    kind: "integer",
+    schema: int(10, 100),
+    allowed: "an integer from 10 to 100",
+    dev: 80,
+    prod: 80,
+    doc: "HPA target average memory utilisation (% of the request).",
+  },
+  scaleDownStabilizationSeconds: {
+    kind: "integer",
+    schema: int(0, 3600),
+    allowed: "an integer from 0 to 3600",
+    dev: 60,
+    prod: 300,
+    doc: "HPA scale-down stabilisation window.",
+  },
+  cpuRequest: {
+    kind: "string",
+    schema: cpuQuantity,
+    allowed: "a CPU quantity such as 100m or 1",
+    dev: "50m",
+    prod: "250m",
+    doc: "CPU request of each service pod.",
+  },
+  cpuLimit: {
+    kind: "string",
+    schema: cpuQuantity,
+    allowed: "a CPU quantity such as 500m or 1, at least cpuRequest",
+    dev: "500m",
+    prod: "1",
+    doc: "CPU limit of each service pod.",
+  },
+  memoryRequest: {
+    kind: "string",
+    schema: memQuantity,
+    allowed: "a memory quantity such as 128Mi or 1Gi",
+    dev: "128Mi",
+    prod: "256Mi",
+    doc: "Memory request of each service pod.",
+  },
+  memoryLimit: {
+    kind: "string",
+    schema: memQuantity,
+    allowed: "a memory quantity such as 256Mi or 1Gi, at least memoryRequest",
+    dev: "256Mi",
+    prod: "512Mi",
+    doc: "Memory limit of each service pod.",
+  },
+  logLevel: {
+    kind: "string",
+    schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]),
+    allowed: "one of fatal, error, warn, info, debug, trace",
+    dev: "debug",
+    prod: "info",
+    doc: "Service LOG_LEVEL.",
+  },
+  rateLimitMax: {
+    kind: "integer",
+    schema: int(1, 1_000_000),
+    allowed: "an integer from 1 to 1000000",
+    dev: 100,
+    prod: 100,
+    doc: "Requests per window per client (RATE_LIMIT_MAX).",
+  },
+  rateLimitWindowMs: {
+    kind: "integer",
+    schema: int(1000, 3_600_000),
+    allowed: "an integer from 1000 to 3600000",
+    dev: 60000,
+    prod: 60000,
+    doc: "Rate-limit window (RATE_LIMIT_WINDOW_MS).",
+  },
+  corsOrigins: {
+    kind: "string",
+    schema: z.string().regex(/^$|^https?:\/\/[^,\s]+(,https?:\/\/[^,\s]+)*$/),
+    allowed: "empty, or a comma-separated list of http(s) origins",
+    dev: "",
+    prod: "",
+    doc: "Allowed CORS origins (CORS_ORIGINS); empty turns CORS off.",
+  },
+  readinessRequiresRedis: {
+    kind: "boolean",
+    schema: z.boolean(),
+    allowed: "true or false",
+    dev: false,
+    prod: false,
+    doc: "Make /health/ready fail while Redis is down (READINESS_REQUIRES_REDIS). Off: a Redis outage degrades but does not empty the endpoints.",
+  },
+  shutdownDrainDelayMs: {
+    kind: "integer",
+    schema: int(0, 60_000),
+    allowed: "an integer from 0 to 60000",
+    dev: 5000,
+    prod: 5000,
+    doc: "Time readiness stays 503 before the server stops accepting (SHUTDOWN_DRAIN_DELAY_MS).",
+  },
+  shutdownGraceMs: {
+    kind: "integer",
+    schema: int(1000, 300_000),
+    allowed: "an integer from 1000 to 300000",
+    dev: 20000,
+    prod: 20000,
+    doc: "Maximum time for in-flight requests at shutdown (SHUTDOWN_GRACE_MS); terminationGracePeriodSeconds is derived from both.",
+  },
+  redisMode: {
+    kind: "string",
+    schema: z.enum(["standalone", "sentinel"]),
+    allowed: `"standalone" or "sentinel"`,
+    dev: "standalone",
+    prod: "sentinel",
+    doc: "Single Redis, or replicas with Redis Sentinel for automatic failover.",
+  },
+  redisReplicas: {
+    kind: "integer",
+    schema: int(1, 9),
+    allowed: "1 for standalone; 3 to 9 for sentinel",
+    dev: 1,
+    prod: 3,
+    doc: "Redis pods (one master, the rest replicas; each runs a Sentinel in sentinel mode).",
+  },
+  redisStorageSize: {
+    kind: "string",
+    schema: memQuantity,
+    allowed: "a storage quantity such as 1Gi",
+    dev: "1Gi",
+    prod: "10Gi",
+    doc: "Size of each Redis pod's persistent volume (AOF + RDB).",
+  },
+  redisStorageClass: {
+    kind: "string",
+    schema: dnsName.or(dnsLabel),
+    allowed: "a StorageClass name",
+    doc: "StorageClass of the Redis volumes. Unset: the cluster's default class.",
+  },
+  redisAppendFsync: {
+    kind: "string",
+    schema: z.enum(["always", "everysec", "no"]),
+    allowed: `"always", "everysec" or "no"`,
+    dev: "everysec",
+    prod: "everysec",
+    doc: "AOF fsync policy (appendfsync).",
+  },
+  redisMaxMemoryMb: {
+    kind: "integer",
+    schema: int(16, 65536),
+    allowed: "an integer from 16 to 65536, below redisMemoryLimit",
+    dev: 100,
+    prod: 768,
+    doc: "Redis maxmemory in MiB.",
+  },
+  redisMemoryLimit: {
+    kind: "string",
+    schema: memQuantity,
+    allowed: "a memory quantity above redisMaxMemoryMb, such as 192Mi",
+    dev: "192Mi",
+    prod: "1Gi",
+    doc: "Memory request and limit of the Redis container (maxmemory plus headroom for replication buffers and AOF rewrite).",
+  },
+  redisEvictionPolicy: {
+    kind: "string",
+    schema: z.enum([
+      "noeviction",
+      "allkeys-lru",
+      "allkeys-lfu",
+      "allkeys-random",
+      "volatile-lru",
+      "volatile-lfu",
+      "volatile-random",
+      "volatile-ttl",
+    ]),
+    allowed: "a Redis maxmemory-policy such as noeviction or allkeys-lru",
+    dev: "noeviction",
+    prod: "noeviction",
+    doc: "maxmemory-policy. noeviction refuses writes when full rather than losing notes.",
+  },
+  edgeMode: {
+    kind: "string",
+    schema: z.enum(["gateway", "ingress"]),
+    allowed: `"gateway" (Gateway API) or "ingress" (networking.k8s.io/v1 Ingress)`,
+    dev: "gateway",
+    prod: "gateway",
+    doc: "How the service is exposed.",
+  },
+  hostname: {
+    kind: "string",
+    schema: dnsName,
+    allowed: "a DNS name such as notes.example.com",
+    dev: "notes.localtest.me",
+    doc: "Public host name of the service (certificate and route). Required in prod.",
+  },
+  gatewayClassName: {
+    kind: "string",
+    schema: dnsName.or(dnsLabel),
+    allowed: "a GatewayClass name",
+    dev: "nginx",
+    prod: "nginx",
+    doc: "GatewayClass of the Gateway the stack creates (gateway mode, when gatewayName is unset).",
+  },
+  gatewayName: {
+    kind: "string",
+    schema: dnsLabel,
+    allowed: "a Gateway name",
+    doc: "Attach to this existing Gateway instead of creating one (gateway mode).",
+  },
+  gatewayNamespace: {
+    kind: "string",
+    schema: dnsLabel,
+    allowed: "a namespace name",
+    doc: "Namespace of the existing Gateway. Defaults to the stack namespace.",
+  },
+  gatewayListener: {
+    kind: "string",
+    schema: dnsLabel,
+    allowed: "a listener name of the existing Gateway",
+    doc: "Listener (sectionName) of the existing Gateway to attach to. Unset: every listener that accepts the host.",
+  },
+  ingressClassName: {
+    kind: "string",
+    schema: dnsName.or(dnsLabel),
+    allowed: "an IngressClass name",
+    dev: "nginx",
+    prod: "nginx",
+    doc: "IngressClass used in ingress mode (and by ACME HTTP-01 in that mode).",
+  },
+  tlsIssuer: {
+    kind: "string",
+    schema: z.enum(["selfSigned", "acme", "existing"]),
+    allowed: `"selfSigned", "acme" or "existing"`,
+    dev: "selfSigned",
+    prod: "acme",
+    doc: "Where the certificate comes from: a self-signed CA ClusterIssuer, Let's Encrypt (ACME HTTP-01), or an existing ClusterIssuer.",
+  },
+  acmeEmail: {
+    kind: "string",
+    schema: z.email(),
+    allowed: "an e-mail address",
+    doc: "ACME account e-mail (plain config). Required when tlsIssuer is acme.",
+  },
+  acmeServer: {
+    kind: "string",
+    schema: z.url({ protocol: /^https$/ }),
+    allowed: "an https ACME directory URL",
+    dev: "https://acme-staging-v02.api.letsencrypt.org/directory",
+    prod: "https://acme-v02.api.letsencrypt.org/directory",
+    doc: "ACME directory (Let's Encrypt production in prod, staging in dev).",
+  },
+  clusterIssuerName: {
+    kind: "string",
+    schema: dnsName.or(dnsLabel),
+    allowed: "a ClusterIssuer name",
+    doc: "The existing ClusterIssuer to use. Required when tlsIssuer is existing.",
+  },
+  installCertManager: {
+    kind: "boolean",
+    schema: z.boolean(),
+    allowed: "true or false",
+    dev: true,
+    prod: false,
+    doc: "Install cert-manager (Helm, pinned) with its Gateway API support.",
+  },
+  installGatewayApi: {
+    kind: "boolean",
+    schema: z.boolean(),
+    allowed: "true or false",
+    dev: true,
+    prod: false,
+    doc: "Install the Gateway API CRDs and NGINX Gateway Fabric (Helm, pinned).",
+  },
+  prometheusNamespace: {
+    kind: "string",
+    schema: dnsLabel,
+    allowed: "a namespace name",
+    dev: "monitoring",
+    prod: "monitoring",
+    doc: "Namespace Prometheus scrapes from; NetworkPolicies admit it to the metrics ports.",
+  },
+  otlpEndpoint: {
+    kind: "string",
+    schema: z.url({ protocol: /^https?$/ }),
+    allowed: "an http(s) URL such as http://jaeger-collector.observability:4318",
+    doc: "OTLP/HTTP endpoint for traces (OTEL_EXPORTER_OTLP_ENDPOINT). Unset: tracing off.",
+  },
+  tracingNamespace: {
+    kind: "string",
+    schema: dnsLabel,
+    allowed: "a namespace name",
+    dev: "observability",
+    prod: "observability",
+    doc: "Namespace of the trace collector; the service's NetworkPolicy allows egress to it.",
+  },
+  tracesSampleRatio: {
+    kind: "number",
+    schema: z.number().min(0).max(1),
+    allowed: "a number from 0 to 1",
+    dev: 1,
+    prod: 0.1,
+    doc: "Share of traces sampled (parentbased_traceidratio).",
+  },
+} as const satisfies Record<string, KeySpec>;
+
+export type SettingKey = keyof typeof SETTINGS;
+export const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
