@@ -1,0 +1,213 @@
+import { randomUUID } from "node:crypto";
+import cors from "@fastify/cors";
+import helmet from "@fastify/helmet";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import Ajv from "ajv";
+import addFormats from "ajv-formats";
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from "fastify";
+import type { Redis } from "ioredis";
+import pino, { type DestinationStream } from "pino";
+import type { Config } from "./config";
+import { Lifecycle } from "./lifecycle";
+import { createMetrics, type Metrics } from "./metrics";
+import { NotesStore } from "./notes-store";
+import { activeTraceFields, registerRequestObservability, routeLabel } from "./observability";
+import { createRedis } from "./redis";
+import { RedisGuard, RedisUnavailableError } from "./redis-guard";
+import { healthRoutes } from "./routes/health";
+import { errorSchema, notesRoutes, noteSchema } from "./routes/notes";
+
+export interface BuildOptions {
+  config: Config;
+  /** A Redis client to use instead of one made from `config.redis` (tests). Closed with the app. */
+  redis?: Redis;
+  /** Where JSON log lines go; stdout by default. */
+  logStream?: DestinationStream;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    lifecycle: Lifecycle;
+    metrics: Metrics;
+    redisGuard: RedisGuard;
+  }
+}
+
+/** Headers that may carry credentials; never written to logs. */
+const REDACTED_PATHS = ["req.headers.authorization", "req.headers.cookie", 'req.headers["x-api-key"]', "redisUrl", "password"];
+
+/** How long start-up waits for a first Redis connection before serving degraded. */
+const REDIS_CONNECT_WAIT_MS = 2000;
+
+// Bodies are validated strictly (no type coercion, unknown fields rejected); query strings
+// and path parameters arrive as text, so those are coerced to the declared types.
+function validatorCompilers() {
+  const strict = addFormats(new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false, strict: false }));
+  const coercing = addFormats(new Ajv({ coerceTypes: "array", removeAdditional: false, useDefaults: true, allErrors: false, strict: false }));
+  return { strict, coercing };
+}
+
+export async function build(options: BuildOptions): Promise<FastifyInstance> {
+  const { config } = options;
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      stream: options.logStream ?? process.stdout,
+      base: { service: process.env.OTEL_SERVICE_NAME ?? "notes-service" },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label: string) => ({ level: label }) },
+      mixin: activeTraceFields,
+      redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+    },
+    // Our own onResponse hook writes the one line per request (see observability.ts).
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: "request_id" }),
+    requestIdHeader: "x-request-id",
+    genReqId: () => randomUUID(),
+    // A hop count trusts that many proxies in front of the service (the edge).
+    trustProxy: typeof config.trustProxy === "number" ? trustHops(config.trustProxy) : config.trustProxy,
+    bodyLimit: config.bodyLimitBytes,
+    return503OnClosing: true,
+    forceCloseConnections: "idle",
+  });
+
+  // Shared response schemas live at the root: a child context's addSchema would replace the
+  // validator compilers set below with Fastify's defaults.
+  app.addSchema(noteSchema);
+  app.addSchema(errorSchema);
+  const ajv = validatorCompilers();
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === "body" ? ajv.strict : ajv.coercing).compile(schema));
+
+  const metrics = createMetrics({ collectDefaults: config.metricsEnabled });
+  const redis = options.redis ?? createRedis(config.redis, config.redisCommandTimeoutMs);
+  const guard = new RedisGuard(redis, metrics, { resetMs: config.breakerResetMs, timeoutMs: config.redisCommandTimeoutMs * 2 });
+  const lifecycle = new Lifecycle();
+  const store = new NotesStore(guard, config.cacheMaxEntries);
+  app.decorate("lifecycle", lifecycle);
+  app.decorate("metrics", metrics);
+  app.decorate("redisGuard", guard);
+
+  watchRedisConnection(app, redis);
+
+  app.addHook("onReady", async () => {
+    await connectWithin(redis, REDIS_CONNECT_WAIT_MS).catch((error: Error) =>
+      app.log.warn({ err: { message: error.message } }, "redis unreachable at start-up; serving degraded until it returns"),
+    );
+    lifecycle.markReady();
+  });
+  app.addHook("preClose", async () => lifecycle.beginDrain());
+  app.addHook("onClose", async () => {
+    guard.shutdown();
+    await redis.quit().catch(() => redis.disconnect());
+  });
+
+  app.addHook("onSend", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+  registerRequestObservability(app, { metrics: config.metricsEnabled ? metrics : undefined, requestLogging: config.requestLogging });
+
+  await app.register(helmet, {
+    // The API returns JSON; the strict policy only needs loosening for the docs page.
+    contentSecurityPolicy: { directives: { "img-src": ["'self'", "data:"], "style-src": ["'self'", "'unsafe-inline'"] } },
+    strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+  });
+  if (config.corsOrigins.length > 0) {
+    await app.register(cors, { origin: config.corsOrigins, methods: ["GET", "POST", "DELETE"], maxAge: 600 });
+  }
+
+  await app.register(swagger, {
+    // Keep the $id names (Note, Error) as component names in the document.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, index) => (typeof json.$id === "string" ? json.$id : `def-${index}`) },
+    openapi: {
+      openapi: "3.0.3",
+      info: { title: "Notes service", version: "1.0.0", description: "A Redis-backed notes API deployed by the platform." },
+      tags: [
+        { name: "notes", description: "The notes API" },
+        { name: "health", description: "Probes" },
+        { name: "operations", description: "Metrics and documents" },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+
+  app.setErrorHandler((error: FastifyError | RedisUnavailableError, request, reply) => {
+    if (error instanceof RedisUnavailableError) {
+      const kind = request.method === "GET" ? "unavailable_read" : "refused_write";
+      metrics.degradedResponses.inc({ route: routeLabel(request), kind });
+      return reply
+        .code(503)
+        .header("retry-after", String(error.retryAfterSeconds))
+        .header("x-degraded", "redis-unavailable")
+        .send({ statusCode: 503, error: "Service Unavailable", message: "storage is temporarily unavailable; nothing was changed, retry later" });
+    }
+    if (error.validation) {
+      return reply.code(400).send({ statusCode: 400, error: "Bad Request", message: describeValidationError(error.validationContext, error.validation[0]) });
+    }
+    const statusCode = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (statusCode === 500) {
+      request.log.error({ err: error }, "unhandled error");
+      return reply.code(500).send({ statusCode: 500, error: "Internal Server Error", message: "unexpected error" });
+    }
+    return reply.code(statusCode).send({ statusCode, error: httpStatusText(statusCode), message: error.message });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ statusCode: 404, error: "Not Found", message: `no route for ${request.method} ${request.url.split("?")[0]}` }),
+  );
+
+  await app.register(healthRoutes, { lifecycle, guard, readinessRequiresRedis: config.readinessRequiresRedis });
+  if (config.metricsEnabled) {
+    app.get("/metrics", { schema: { tags: ["operations"], summary: "Prometheus metrics", hide: false } }, async (_request, reply) =>
+      reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    );
+  }
+  app.get("/openapi.json", { schema: { tags: ["operations"], summary: "This OpenAPI document" } }, async () => app.swagger());
+  await app.register(notesRoutes, { prefix: "/v1", store, guard, metrics, rateLimit: config.rateLimit });
+
+  return app;
+}
+
+type ValidationIssue = NonNullable<FastifyError["validation"]>[number];
+
+/** "body /title must be string", "body must NOT have additional properties: colour". */
+export function describeValidationError(part: string | undefined, issue: ValidationIssue | undefined): string {
+  if (!issue) return `${part ?? "request"} is invalid`;
+  const where = [part ?? "request", issue.instancePath].filter(Boolean).join(" ");
+  const extra = (issue.params as { additionalProperty?: unknown }).additionalProperty;
+  return `${where} ${issue.message ?? "is invalid"}${typeof extra === "string" ? `: ${extra}` : ""}`;
+}
+
+function trustHops(hops: number) {
+  return (_address: string, hop: number) => hop < hops;
+}
+
+function httpStatusText(code: number): string {
+  const texts: Record<number, string> = { 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large", 415: "Unsupported Media Type", 429: "Too Many Requests" };
+  return texts[code] ?? "Client Error";
+}
+
+function connectWithin(redis: Redis, ms: number): Promise<void> {
+  if (redis.status !== "wait") return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no connection within ${ms} ms`)), ms);
+    redis.connect().then(
+      () => (clearTimeout(timer), resolve()),
+      (error: Error) => (clearTimeout(timer), reject(error)),
+    );
+  });
+}
+
+/** Logs connection changes once each, not every reconnection attempt's error. */
+function watchRedisConnection(app: FastifyInstance, redis: Redis): void {
+  let connected = false;
+  redis.on("ready", () => {
+    connected = true;
+    app.log.info("redis connected");
+  });
+  redis.on("error", (error: Error) => {
+    if (connected) app.log.warn({ err: { message: error.message } }, "redis connection error");
+    connected = false;
+  });
+  redis.on("end", () => {
+    connected = false;
+  });
+}

@@ -1,0 +1,30 @@
+import { Redis, type RedisOptions } from "ioredis";
+import type { RedisTarget } from "./config";
+
+/**
+ * Connects to Redis by URL or through Sentinel. Commands fail fast while disconnected
+ * (no offline queue) so a Redis outage turns into quick errors the circuit breaker sees,
+ * never into requests that hang; ioredis keeps reconnecting in the background.
+ */
+export function createRedis(target: RedisTarget, commandTimeoutMs: number): Redis {
+  const common: RedisOptions = {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: commandTimeoutMs,
+    connectTimeout: Math.max(commandTimeoutMs, 2000),
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  };
+  if (target.kind === "sentinel") {
+    return new Redis({
+      ...common,
+      sentinels: target.sentinels,
+      name: target.masterName,
+      password: target.password,
+      sentinelPassword: target.sentinelPassword,
+      db: target.db,
+      sentinelRetryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+    });
+  }
+  return new Redis(target.url, target.password === undefined ? common : { ...common, password: target.password });
+}
