@@ -103,6 +103,9 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
 
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);
+    // While draining, ask keep-alive clients (the edge proxy) to close, so no idle
+    // connection holds the shutdown open until the grace period runs out.
+    if (lifecycle.state === "draining") reply.header("connection", "close");
   });
   registerRequestObservability(app, { metrics: config.metricsEnabled ? metrics : undefined, requestLogging: config.requestLogging });
 

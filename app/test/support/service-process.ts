@@ -1,0 +1,44 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { LogLine } from "./log-capture";
+
+export const SERVER_ENTRY = join(__dirname, "..", "..", "dist", "server.js");
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  url: string;
+  logs: LogLine[];
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Runs the built service (`node dist/server.js`, as the image does) and waits until it listens. */
+export async function startService(env: Record<string, string>): Promise<ServiceProcess> {
+  if (!existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} is missing: run "npm run build --workspace app" first`);
+  const child = spawn(process.execPath, [SERVER_ENTRY], {
+    env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", SHUTDOWN_DRAIN_DELAY_MS: "0", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: LogLine[] = [];
+  let stderr = "";
+  let pending = "";
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const listening = new Promise<string>((resolve, reject) => {
+    child.stdout?.on("data", (chunk: Buffer) => {
+      pending += chunk.toString("utf8");
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines.filter((text) => text.trim())) {
+        const parsed = JSON.parse(line) as LogLine;
+        logs.push(parsed);
+        const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(parsed.msg);
+        if (match?.[1]) resolve(match[1]);
+      }
+    });
+    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    void exited.then((code) => reject(new Error(`service exited with ${code} before listening: ${stderr}`)));
+  });
+  const url = await listening;
+  return { child, url, logs, stderr: () => stderr, exited };
+}
