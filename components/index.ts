@@ -1,0 +1,16 @@
+/** Reusable Pulumi components for a Node service on Kubernetes. Each is usable on its own. */
+export { AppImage, type AppImageArgs, type AppImageRegistryArgs, resolveAppImageArgs } from "./app-image";
+export {
+  AppService,
+  type AppServiceArgs,
+  type AppServiceRedisArgs,
+  type AppServiceTracingArgs,
+  type SecretEnvRef,
+  resolveAppServiceArgs,
+} from "./app-service";
+export { Redis, type RedisArgs, RedisMode, AppendFsync, EVICTION_POLICIES, REDIS_IMAGE, REDIS_EXPORTER_IMAGE, resolveRedisArgs } from "./redis";
+export { Edge, type EdgeArgs, EdgeMode, type GatewayRef, resolveEdgeArgs, securityHeaders } from "./edge";
+export { TlsIssuer, type TlsIssuerArgs, IssuerKind, resolveTlsIssuerArgs } from "./tls-issuer";
+export { ClusterAddons, type ClusterAddonsArgs, ADDON_VERSIONS, resolveClusterAddonsArgs } from "./cluster-addons";
+export { type NetworkPeer, selectorLabels, recommendedLabels } from "./lib/k8s";
+export { ArgumentError } from "./lib/validate";

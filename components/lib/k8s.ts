@@ -1,0 +1,80 @@
+/** Helpers shared by the components: recommended labels, secure pod and container settings, network peers. */
+import type * as k8s from "@pulumi/kubernetes";
+
+type Input<T> = import("@pulumi/pulumi").Input<T>;
+
+export const PART_OF = "node-service-platform";
+
+/** The labels a component's pods are selected by: stable for the life of the resource. */
+export function selectorLabels(appName: string, component: string): Record<string, string> {
+  return { "app.kubernetes.io/name": appName, "app.kubernetes.io/component": component };
+}
+
+/** app.kubernetes.io/* recommended labels. */
+export function recommendedLabels(appName: string, component: string, instance: string, version?: string): Record<string, string> {
+  return {
+    ...selectorLabels(appName, component),
+    "app.kubernetes.io/instance": instance,
+    "app.kubernetes.io/part-of": PART_OF,
+    "app.kubernetes.io/managed-by": "pulumi",
+    ...(version ? { "app.kubernetes.io/version": version.slice(0, 63).replace(/[^A-Za-z0-9._-]/g, "_") } : {}),
+  };
+}
+
+/** A container that cannot escalate, writes nothing outside its volumes and keeps no capabilities. */
+export function restrictedContainer(uid: number, gid = uid): k8s.types.input.core.v1.SecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: uid,
+    runAsGroup: gid,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    privileged: false,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
+export function restrictedPod(uid: number, gid = uid): k8s.types.input.core.v1.PodSecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: uid,
+    runAsGroup: gid,
+    fsGroup: gid,
+    fsGroupChangePolicy: "OnRootMismatch",
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
+/**
+ * Who may talk to (or be reached by) a workload: pods matching `podLabels` in
+ * `namespace`. An unset namespace means the workload's own namespace; unset
+ * podLabels mean every pod of that namespace.
+ */
+export interface NetworkPeer {
+  /** Namespace of the peer pods. @default the workload's own namespace */
+  readonly namespace?: string;
+  /** Labels of the peer pods. @default every pod of the namespace */
+  readonly podLabels?: Record<string, string>;
+  /** TCP ports the rule opens. @default the ports the rule is about */
+  readonly ports?: number[];
+}
+
+export function peerSelector(peer: NetworkPeer): k8s.types.input.networking.v1.NetworkPolicyPeer {
+  const podSelector = { matchLabels: peer.podLabels ?? {} };
+  if (peer.namespace === undefined) return { podSelector };
+  return { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": peer.namespace } }, podSelector };
+}
+
+export function tcpPorts(ports: readonly Input<number | string>[]): k8s.types.input.networking.v1.NetworkPolicyPort[] {
+  return ports.map((port) => ({ protocol: "TCP", port }));
+}
+
+/** Egress to cluster DNS (any namespace, port 53 UDP and TCP). */
+export const DNS_EGRESS: k8s.types.input.networking.v1.NetworkPolicyEgressRule = {
+  to: [{ namespaceSelector: {}, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+  ports: [
+    { protocol: "UDP", port: 53 },
+    { protocol: "TCP", port: 53 },
+  ],
+};
