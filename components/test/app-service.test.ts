@@ -1,12 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
+import * as mod from "../app-service";
 import { byType, one, resetRegistered, settle, setupMocks, value } from "./mocks";
 
 setupMocks();
-let mod: typeof import("../app-service");
-beforeAll(async () => {
-  mod = await import("../app-service");
-});
 beforeEach(resetRegistered);
 
 const base = { image: "ghcr.io/acme/notes@sha256:" + "b".repeat(64), namespace: "notes" };
@@ -18,7 +15,7 @@ describe("resolveAppServiceArgs", () => {
     expect(r.terminationGracePeriodSeconds).toBe(30); // 5 s drain + 20 s grace + 5 s slack
   });
 
-  const bad: Array<[string, Partial<import("../app-service").AppServiceArgs>, RegExp]> = [
+  const bad: Array<[string, Partial<mod.AppServiceArgs>, RegExp]> = [
     ["minReplicas is 0", { minReplicas: 0 }, /argument "minReplicas" is 0; use an integer from 1 to 100/],
     ["maxReplicas below minReplicas", { minReplicas: 4, maxReplicas: 2 }, /argument "maxReplicas" is 2; must be at least minReplicas \(4\)/],
     ["cpu limit below request", { cpuRequest: "1", cpuLimit: "200m" }, /argument "cpuLimit" is "200m"; must be at least cpuRequest/],
