@@ -58,3 +58,12 @@ export function one(type: string, namePrefix = ""): Registered {
 export function value<T>(o: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => o.apply((v) => resolve(v)));
 }
+
+/** Pulumi's wire signature of a secret value: secrets reach the mocks wrapped in it. */
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** Unwraps a value that reached the mocks as a secret; throws if it was not one. */
+export function secretValue(v: unknown): unknown {
+  if (typeof v === "object" && v !== null && SECRET_SIG in v && "value" in v) return (v as { value: unknown }).value;
+  throw new Error(`expected a secret value, got ${JSON.stringify(v)}`);
+}
