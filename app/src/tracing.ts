@@ -1,7 +1,10 @@
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { registerInstrumentations } from "@opentelemetry/instrumentation";
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { IORedisInstrumentation } from "@opentelemetry/instrumentation-ioredis";
-import { NodeSDK } from "@opentelemetry/sdk-node";
+import { detectResources, envDetector, resourceFromAttributes } from "@opentelemetry/resources";
+import { BatchSpanProcessor, NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 
 /** Paths that probes and scrapers hit every few seconds; tracing them is only noise. */
 const UNTRACED_PATHS = ["/health/live", "/health/ready", "/metrics"];
@@ -12,17 +15,21 @@ export interface Tracing {
 
 /**
  * Starts OpenTelemetry tracing with OTLP/HTTP export when an endpoint is configured through the
- * standard OTEL_* variables (endpoint, service name, sampler); otherwise does nothing at all.
+ * standard OTEL_* variables (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES,
+ * OTEL_TRACES_SAMPLER[_ARG], OTEL_BSP_*); otherwise does nothing at all.
  * Must run before fastify, http and ioredis are loaded so their instrumentation applies.
+ * Uses the trace SDK rather than sdk-node, which would ship every exporter (~200 MB) in the image.
  */
 export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing | undefined {
   const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
   if (!endpoint || env.OTEL_SDK_DISABLED === "true" || env.OTEL_TRACES_EXPORTER === "none") return undefined;
-  const sdk = new NodeSDK({
-    serviceName: env.OTEL_SERVICE_NAME || "notes-service",
-    traceExporter: new OTLPTraceExporter(),
-    // Only traces: metrics are scraped by Prometheus and logs go to stdout.
-    metricReaders: [],
+
+  const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: env.OTEL_SERVICE_NAME || "notes-service" }).merge(detectResources({ detectors: [envDetector] }));
+  // The sampler comes from OTEL_TRACES_SAMPLER (default parentbased_always_on).
+  const provider = new NodeTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())] });
+  provider.register();
+  const unregister = registerInstrumentations({
+    tracerProvider: provider,
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.includes((request.url ?? "").split("?")[0] ?? ""),
@@ -31,6 +38,10 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing | un
       new IORedisInstrumentation({ requireParentSpan: true }),
     ],
   });
-  sdk.start();
-  return { shutdown: () => sdk.shutdown() };
+  return {
+    shutdown: async () => {
+      unregister();
+      await provider.shutdown();
+    },
+  };
 }

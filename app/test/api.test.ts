@@ -53,7 +53,7 @@ describe("notes API", () => {
     const note = (await createNote({ title: "t", body: "b" })).json();
     const client = redis.client();
     expect(await client.hgetall(`notes:item:${note.id}`)).toEqual({ title: "t", body: "b", tags: "[]", createdAt: note.createdAt });
-    expect(await client.zrange("notes:index", 0, -1)).toEqual([note.id]);
+    expect(await client.zrange("notes:index", "0", "-1")).toEqual([note.id]);
     client.disconnect();
   });
 

@@ -59,7 +59,7 @@ describe("the built service process (node dist/server.js)", () => {
     const client = redis.client();
     expect(await client.hget(`notes:item:${id}`, "title")).toBe("in flight");
     // The service closed its Redis connection: only our own client is left.
-    expect((await client.client("LIST")).toString().trim().split("\n")).toHaveLength(1);
+    expect(String(await client.client("LIST")).trim().split("\n")).toHaveLength(1);
     client.disconnect();
 
     const messages = service.logs.map((line) => line.msg);

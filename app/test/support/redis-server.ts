@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 
 /** A free TCP port on loopback, from the kernel. */
 export async function freePort(): Promise<number> {
@@ -84,8 +84,8 @@ export class RedisServer {
   }
 
   /** A direct client, bypassing the service, to check what Redis really holds. */
-  client(options: ConstructorParameters<typeof Redis>[1] = {}): Redis {
-    const client = new Redis(this.url, { ...options });
+  client(options: RedisOptions = {}): Redis {
+    const client = new Redis(this.url, options);
     // Connection errors surface through the awaited commands; no need for ioredis' warning.
     client.on("error", () => undefined);
     return client;
