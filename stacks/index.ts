@@ -67,6 +67,7 @@ export interface Settings {
     readonly gatewayName?: string;
     readonly gatewayNamespace?: string;
     readonly gatewayListener?: string;
+    readonly edgeProxyNamespace?: string;
     readonly ingressClassName: string;
   };
   readonly tls: {
@@ -251,6 +252,7 @@ export function resolveSettings(stack: string, raw: Readonly<Record<string, unkn
   if (s.edgeMode === "ingress" && (s.gatewayName !== undefined || s.gatewayNamespace !== undefined || s.gatewayListener !== undefined)) {
     issues.push({ key: "edgeMode", value: s.edgeMode, problem: `is "ingress" but gatewayName/gatewayNamespace/gatewayListener are set; remove them or use edgeMode "gateway".` });
   }
+  if (s.edgeMode === "ingress") need("edgeProxyNamespace", `when edgeMode is "ingress": the namespace of the Ingress controller pods`);
   if (s.gatewayName === undefined && (s.gatewayNamespace !== undefined || s.gatewayListener !== undefined)) {
     need("gatewayName", "when gatewayNamespace or gatewayListener is set");
   }
@@ -311,6 +313,7 @@ export function resolveSettings(stack: string, raw: Readonly<Record<string, unkn
       gatewayName: s.gatewayName,
       gatewayNamespace: s.gatewayNamespace,
       gatewayListener: s.gatewayListener,
+      edgeProxyNamespace: s.edgeProxyNamespace,
       ingressClassName: req(s.ingressClassName),
     },
     tls: {

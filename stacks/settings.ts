@@ -345,6 +345,12 @@ export const SETTINGS = {
     allowed: "a listener name of the existing Gateway",
     doc: "Listener (sectionName) of the existing Gateway to attach to. Unset: every listener that accepts the host.",
   },
+  edgeProxyNamespace: {
+    kind: "string",
+    schema: dnsLabel,
+    allowed: "a namespace name",
+    doc: "Namespace of the edge proxy pods the service's NetworkPolicy admits. Defaults: the data-plane pods of the created Gateway (stack namespace), or gatewayNamespace for an existing Gateway. Required in ingress mode (e.g. the Ingress controller's namespace).",
+  },
   ingressClassName: {
     kind: "string",
     schema: dnsName.or(dnsLabel),
