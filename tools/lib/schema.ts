@@ -1,0 +1,97 @@
+/**
+ * Schema validation with kubernetes-models (and its Gateway API and cert-manager
+ * packages), plus the unknown-field check kubernetes-models does not do: the
+ * validator runs on a Proxy that records every property it looks at; any property
+ * of an object the validator visited that it never looked at is not in the schema.
+ */
+import type { K8sObject } from "./objects";
+import { describe } from "./objects";
+
+type ValidateFn = (this: unknown) => void;
+
+const cache = new Map<string, ValidateFn | null>();
+
+function modelSpecifier(apiVersion: string, kind: string): string {
+  const group = apiVersion.includes("/") ? (apiVersion.split("/")[0] ?? "") : "";
+  if (group.startsWith("gateway.networking.")) return `@kubernetes-models/gateway-api/${apiVersion}/${kind}`;
+  if (group.endsWith("cert-manager.io")) return `@kubernetes-models/cert-manager/${apiVersion}/${kind}`;
+  return `kubernetes-models/${apiVersion}/${kind}`;
+}
+
+async function validatorFor(apiVersion: string, kind: string): Promise<ValidateFn | null> {
+  const key = `${apiVersion}/${kind}`;
+  if (!cache.has(key)) {
+    let fn: ValidateFn | null = null;
+    try {
+      const mod = (await import(modelSpecifier(apiVersion, kind))) as Record<string, { prototype?: { validate?: ValidateFn } }>;
+      fn = mod[kind]?.prototype?.validate ?? null;
+    } catch {
+      fn = null;
+    }
+    cache.set(key, fn);
+  }
+  return cache.get(key) ?? null;
+}
+
+interface Tracked {
+  readonly path: string;
+  readonly seen: Set<string>;
+}
+
+/** Wraps `root` so that reads are recorded per visited object. */
+function tracking(root: object): { proxy: object; visited: Map<object, Tracked> } {
+  const visited = new Map<object, Tracked>();
+  const proxies = new Map<object, object>();
+  const wrap = (target: object, path: string): object => {
+    const existing = proxies.get(target);
+    if (existing) return existing;
+    const t: Tracked = { path, seen: new Set() };
+    visited.set(target, t);
+    const p = new Proxy(target, {
+      get(obj, prop, receiver) {
+        const v = Reflect.get(obj, prop, receiver) as unknown;
+        if (typeof prop !== "string") return v;
+        t.seen.add(prop);
+        if (v !== null && typeof v === "object") return wrap(v, Array.isArray(obj) ? `${path}[${prop}]` : path ? `${path}.${prop}` : prop);
+        return v;
+      },
+    });
+    proxies.set(target, p);
+    return p;
+  };
+  return { proxy: wrap(root, ""), visited };
+}
+
+function unknownFields(visited: Map<object, Tracked>): string[] {
+  const out: string[] = [];
+  for (const [obj, t] of visited) {
+    if (Array.isArray(obj)) continue;
+    for (const key of Object.keys(obj)) {
+      if (!t.seen.has(key)) out.push(t.path ? `${t.path}.${key}` : key);
+    }
+  }
+  return out.sort();
+}
+
+function formatValidation(e: unknown): string[] {
+  const errors = (e as { errors?: { instancePath?: string; message?: string; params?: unknown }[] }).errors;
+  if (Array.isArray(errors) && errors.length > 0) {
+    return errors.map((x) => `${x.instancePath || "/"} ${x.message ?? "is invalid"}${x.params ? ` ${JSON.stringify(x.params)}` : ""}`);
+  }
+  return [(e as Error).message];
+}
+
+/** Problems of one object: schema errors and unknown fields. Empty when valid. */
+export async function validateObject(o: K8sObject): Promise<string[]> {
+  const fn = await validatorFor(o.apiVersion, o.kind);
+  if (!fn) return [`${describe(o)}: no schema known for ${o.apiVersion} ${o.kind}`];
+  const { proxy, visited } = tracking(JSON.parse(JSON.stringify(o)) as object);
+  const problems: string[] = [];
+  try {
+    fn.call(proxy);
+  } catch (e) {
+    for (const m of formatValidation(e)) problems.push(`${describe(o)}: schema: ${m}`);
+  }
+  for (const f of unknownFields(visited)) problems.push(`${describe(o)}: unknown field ${f} (not in the ${o.apiVersion} ${o.kind} schema)`);
+  return problems;
+}
