@@ -24,6 +24,10 @@ export function createRedis(target: RedisTarget, commandTimeoutMs: number): Redi
       sentinelPassword: target.sentinelPassword,
       db: target.db,
       sentinelRetryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+      // Follow a failover as soon as Sentinel announces it (+switch-master) ...
+      failoverDetector: true,
+      // ... and, should a write reach a demoted master first, reconnect to the new one.
+      reconnectOnError: (error) => (error.message.startsWith("READONLY") ? 2 : false),
     });
   }
   return new Redis(target.url, target.password === undefined ? common : { ...common, password: target.password });
