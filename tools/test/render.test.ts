@@ -1,0 +1,177 @@
+/** End to end: the renderer as CI runs it, on the real infra/ program and the real stack config files. */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseAllDocuments } from "yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type K8sObject, REDACTED } from "../lib/objects";
+import { type Summary, fmtCpu, fmtMem, podResources } from "../lib/summary";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "render-test-"));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+function renderCli(args: string[]): Promise<Run> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(TSX, [path.join(ROOT, "tools", "render.ts"), ...args], { cwd: ROOT, env: { ...process.env, PULUMI_CONFIG: undefined } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, ms: Date.now() - started }));
+  });
+}
+
+function readRendered(dir: string): { files: Map<string, string>; objects: K8sObject[]; summary: Summary & { problems: string[] } } {
+  const files = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else files.set(path.relative(dir, p), fs.readFileSync(p, "utf8"));
+    }
+  };
+  walk(dir);
+  const objects = [...files.entries()]
+    .filter(([f]) => f.endsWith(".yaml"))
+    .flatMap(([, text]) => parseAllDocuments(text).map((d) => d.toJS() as K8sObject));
+  const summary = JSON.parse(files.get("summary.json") ?? "{}") as Summary & { problems: string[] };
+  return { files, objects, summary };
+}
+
+const stacks: Record<string, { run: Run; out: string }> = {};
+
+beforeAll(async () => {
+  for (const stack of ["dev", "prod"]) {
+    const out = path.join(tmp, stack);
+    stacks[stack] = { run: await renderCli(["--stack", stack, "--out", out]), out };
+  }
+}, 120_000);
+
+describe.each(["dev", "prod"])("npm run render -- --stack %s", (stack) => {
+  const get = () => stacks[stack] as { run: Run; out: string };
+
+  it("renders cleanly: exit 0, every check passed", () => {
+    const { run } = get();
+    expect(run.stderr, run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/schema, unknown-field, secret and cross-reference checks passed/);
+  });
+
+  it("writes one object per YAML file, as many as the summary counts, with no secret value", () => {
+    const { files, objects, summary } = readRendered(get().out);
+    expect(summary.problems).toEqual([]);
+    expect(objects.length).toBe(summary.objectCount);
+    expect([...files.keys()].filter((f) => f.endsWith(".yaml")).length).toBe(summary.objectCount);
+    for (const o of objects) {
+      expect(typeof o.apiVersion).toBe("string");
+      expect(o.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
+    }
+    for (const [f, text] of files) expect(text, f).not.toMatch(/render-secret-[0-9a-f]{16}/);
+    const secrets = objects.filter((o) => o.kind === "Secret");
+    expect(secrets.length).toBeGreaterThan(0);
+    for (const s of secrets) for (const v of Object.values((s["stringData"] ?? s["data"]) as Record<string, string>)) expect(v).toBe(REDACTED);
+  });
+
+  it("reports totals that match the sum over the rendered workloads", () => {
+    const { objects, summary } = readRendered(get().out);
+    const sum = { min: { cpuReq: 0, cpuLim: 0, memReq: 0, memLim: 0 }, max: { cpuReq: 0, cpuLim: 0, memReq: 0, memLim: 0 } };
+    for (const o of objects.filter((x) => x.kind === "Deployment" || x.kind === "StatefulSet")) {
+      const spec = o["spec"] as { replicas?: number; template: { spec: Record<string, never> } };
+      const hpa = objects.find((h) => h.kind === "HorizontalPodAutoscaler" && (h["spec"] as { scaleTargetRef: { name: string } }).scaleTargetRef.name === o.metadata.name);
+      const hs = hpa?.["spec"] as { minReplicas: number; maxReplicas: number } | undefined;
+      const min = hs ? hs.minReplicas : (spec.replicas ?? 1);
+      const max = hs ? hs.maxReplicas : min;
+      const pod = podResources(spec.template.spec);
+      for (const [k, n] of [["min", min], ["max", max]] as const) {
+        sum[k].cpuReq += n * pod.cpuRequests;
+        sum[k].cpuLim += n * pod.cpuLimits;
+        sum[k].memReq += n * pod.memoryRequests;
+        sum[k].memLim += n * pod.memoryLimits;
+      }
+    }
+    expect(summary.totals.atMinReplicas).toEqual({ cpuRequests: fmtCpu(sum.min.cpuReq), cpuLimits: fmtCpu(sum.min.cpuLim), memoryRequests: fmtMem(sum.min.memReq), memoryLimits: fmtMem(sum.min.memLim) });
+    expect(summary.totals.atMaxReplicas).toEqual({ cpuRequests: fmtCpu(sum.max.cpuReq), cpuLimits: fmtCpu(sum.max.cpuLim), memoryRequests: fmtMem(sum.max.memReq), memoryLimits: fmtMem(sum.max.memLim) });
+    expect(sum.min.cpuReq).toBeGreaterThan(0);
+  });
+});
+
+describe("what each stack deploys", () => {
+  it("dev: single replicas, self-signed CA, add-ons installed at pinned versions", () => {
+    const { objects, summary } = readRendered((stacks["dev"] as { out: string }).out);
+    expect(summary.helmReleases.map((h) => `${h.chart}@${h.version}`)).toEqual(
+      expect.arrayContaining(["cert-manager@v1.17.2", "oci://ghcr.io/nginx/charts/nginx-gateway-fabric@2.0.2"]),
+    );
+    expect(objects.filter((o) => o.kind === "ClusterIssuer").map((o) => Object.keys(o["spec"] as object)[0]).sort()).toEqual(["ca", "selfSigned"]);
+    const sts = objects.find((o) => o.kind === "StatefulSet") as K8sObject;
+    expect((sts["spec"] as { replicas: number }).replicas).toBe(1);
+    expect(summary.outputs["url"]).toBe("https://notes.localtest.me");
+  });
+
+  it("prod: Redis with Sentinel, the service connects through Sentinel, ACME issuer, no add-ons", () => {
+    const { objects, summary } = readRendered((stacks["prod"] as { out: string }).out);
+    expect(summary.helmReleases).toEqual([]);
+    const sts = objects.find((o) => o.kind === "StatefulSet") as K8sObject;
+    const pod = (sts["spec"] as { replicas: number; template: { spec: { containers: { name: string }[] } } });
+    expect(pod.replicas).toBe(3);
+    expect(pod.template.spec.containers.map((c) => c.name)).toEqual(["redis", "sentinel", "exporter"]);
+    const cm = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("app-config")) as K8sObject;
+    const data = cm["data"] as Record<string, string>;
+    expect(data["REDIS_SENTINELS"]).toMatch(/^redis-0\.redis-headless-[0-9a-f]{8}\.notes\.svc:26379,redis-1\..*,redis-2\..*:26379$/);
+    expect(data["REDIS_URL"]).toBeUndefined();
+    const issuer = objects.find((o) => o.kind === "ClusterIssuer") as K8sObject;
+    expect((issuer["spec"] as { acme: { server: string; email: string } }).acme).toMatchObject({ server: "https://acme-v02.api.letsencrypt.org/directory", email: "platform@example.com" });
+    expect(objects.filter((o) => o.kind === "PodDisruptionBudget")).toHaveLength(2);
+  });
+});
+
+describe("determinism", () => {
+  it("renders the same files byte for byte twice", async () => {
+    const again = path.join(tmp, "dev-again");
+    const run = await renderCli(["--stack", "dev", "--out", again]);
+    expect(run.code).toBe(0);
+    const a = readRendered((stacks["dev"] as { out: string }).out).files;
+    const b = readRendered(again).files;
+    expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
+    for (const [f, text] of a) expect(b.get(f), f).toBe(text);
+  }, 60_000);
+});
+
+describe("invalid config fails before anything is written, naming key, value and what is allowed", () => {
+  const cases: Array<[string, string, string, number, RegExp]> = [
+    ["wrong type", "dev", "config:\n  node-service-platform:minReplicas: many\n", 1, /minReplicas = "many": must be an integer from 1 to 100/],
+    ["unknown key", "dev", "config:\n  node-service-platform:replicas: 3\n", 1, /replicas = "3": unknown setting/],
+    ["out of range", "dev", "config:\n  node-service-platform:maxReplicas: 500\n", 1, /maxReplicas = "500": must be an integer from 1 to 100/],
+    ["missing required value", "prod", "config:\n  node-service-platform:imageRepository: ghcr.io/a/notes\n  node-service-platform:acmeEmail: a@example.com\n", 1, /hostname = \(unset\): required in this environment/],
+    ["contradictory settings", "dev", "config:\n  node-service-platform:redisMode: sentinel\n", 1, /redisReplicas = 1: must be 3 to 9 when redisMode is "sentinel"/],
+    ["several at once", "dev", "config:\n  node-service-platform:logLevel: loud\n  node-service-platform:edgeMode: nodeport\n", 1, /\(2 problems\):\n.*logLevel = "loud".*\n.*edgeMode = "nodeport": must be "gateway" \(Gateway API\) or "ingress"/],
+    ["not YAML", "dev", "config: [unclosed\n", 1, /cannot parse/],
+  ];
+  it.each(cases)("%s", async (_name, stack, yamlText, code, message) => {
+    const file = path.join(tmp, `${_name.replace(/\W+/g, "-")}.yaml`);
+    fs.writeFileSync(file, yamlText);
+    const out = path.join(tmp, `bad-${_name.replace(/\W+/g, "-")}`);
+    const run = await renderCli(["--stack", stack, "--out", out, "--config", file]);
+    expect(run.code, run.stderr).toBe(code);
+    expect(run.stderr).toMatch(/^render failed: configuration error:|^render failed: cannot parse/);
+    expect(run.stderr).toMatch(message);
+    expect(fs.existsSync(out)).toBe(false);
+  }, 30_000);
+
+  it("usage errors exit 2", async () => {
+    const run = await renderCli(["--stack", "dev"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--stack and --out are required/);
+  });
+});
