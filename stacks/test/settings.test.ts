@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SETTINGS, SETTING_KEYS, SettingsError, coerce, defaultsFor, resolveSettings } from "../index";
+import { type KeySpec, SETTINGS, SETTING_KEYS, SettingsError, coerce, defaultsFor, resolveSettings } from "../index";
 
 const prodMinimum = { imageRepository: "ghcr.io/acme/notes", hostname: "notes.example.com", acmeEmail: "ops@example.com" };
 
@@ -122,5 +122,23 @@ describe("invalid config fails with one message per bad key", () => {
   it("accepts the secret when it is set as a secret", () => {
     const s = resolveSettings("dev", { registryUsername: "bot", registryPassword: "x" }, ["registryPassword"]);
     expect(s.image).toMatchObject({ registryUsername: "bot", hasRegistryPassword: true });
+  });
+});
+
+describe("Pulumi.yaml", () => {
+  it("declares only known settings, with the same defaults as stacks/ in every environment", async () => {
+    const fs = await import("node:fs");
+    const path = await import("node:path");
+    const { parse } = await import("yaml");
+    const doc = parse(fs.readFileSync(path.resolve(__dirname, "..", "..", "Pulumi.yaml"), "utf8")) as { config: Record<string, { type: string; default: unknown }> };
+    const declared = Object.entries(doc.config);
+    expect(declared.length).toBeGreaterThan(10);
+    for (const [key, decl] of declared) {
+      expect(SETTING_KEYS as readonly string[], key).toContain(key);
+      const spec: KeySpec = SETTINGS[key as keyof typeof SETTINGS];
+      expect(decl.default, key).toEqual(spec.dev);
+      expect(decl.default, key).toEqual(spec.prod);
+      expect(decl.type, key).toBe(spec.kind);
+    }
   });
 });
