@@ -111,7 +111,7 @@ describe("while Redis is down", () => {
     expect((await app.inject({ url: "/health/ready" })).json()).toMatchObject({ status: "ready", degraded: false });
   });
 
-  it("starts and serves degraded when Redis is unreachable at start-up", async () => {
+  it("starts and serves degraded when Redis is unreachable at start-up, then connects", async () => {
     const redis = await RedisServer.start();
     await redis.kill();
     const app = await build({ config: testConfig(redis.url) });
@@ -120,5 +120,9 @@ describe("while Redis is down", () => {
     expect(app.lifecycle.state).toBe("ready");
     expect((await app.inject({ url: "/health/ready" })).json()).toMatchObject({ status: "degraded", ready: true });
     expect((await app.inject({ method: "POST", url: "/v1/notes", payload: { title: "t", body: "b" } })).statusCode).toBe(503);
+
+    // ... and connects by itself once Redis comes up.
+    await redis.start();
+    await eventually(async () => expect((await app.inject({ method: "POST", url: "/v1/notes", payload: { title: "t", body: "b" } })).statusCode).toBe(201), 10_000);
   });
 });

@@ -54,7 +54,7 @@ describe("Redis through Sentinel", () => {
     const admin = sentinel.client();
     await admin.call("SENTINEL", "FAILOVER", MASTER);
     admin.disconnect();
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 30_000;
     while ((await sentinel.masterPort(MASTER)) !== replica.port && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await sentinel.masterPort(MASTER)).toBe(replica.port);
     // Until Sentinel has demoted the old master it still accepts writes, which the resync then
@@ -79,5 +79,5 @@ describe("Redis through Sentinel", () => {
     newMaster.disconnect();
     const read = await app.inject({ url: `/v1/notes/${before.id}` });
     expect(read.json(), read.body).toMatchObject({ title: "before failover" });
-  });
+  }, 45_000);
 });
