@@ -29,10 +29,16 @@ const s = settings;
 // Paths relative to the working directory (the project root for `pulumi up` and the renderer).
 const repoRoot = path.relative(process.cwd(), path.resolve(__dirname, "..")) || ".";
 
+// Every Kubernetes object goes through the default provider (kubeconfig / `kubernetes:context`
+// config), or through one that writes manifests instead of deploying when renderYamlToDirectory is set.
+const providerOpts: pulumi.ComponentResourceOptions = s.renderYamlToDirectory
+  ? { providers: [new k8s.Provider("render-yaml", { renderYamlToDirectory: s.renderYamlToDirectory })] }
+  : {};
+
 // Cluster add-ons: cert-manager, Gateway API CRDs and NGINX Gateway Fabric (on by default in dev only).
 const addons =
   s.addons.certManager || s.addons.gatewayApi
-    ? new ClusterAddons("addons", { certManager: s.addons.certManager, gatewayApi: s.addons.gatewayApi })
+    ? new ClusterAddons("addons", { certManager: s.addons.certManager, gatewayApi: s.addons.gatewayApi }, providerOpts)
     : undefined;
 const afterAddons: pulumi.ResourceTransformation[] = addons
   ? [(a) => ({ props: a.props, opts: pulumi.mergeOptions(a.opts, { dependsOn: [addons] }) })]
@@ -52,7 +58,7 @@ const namespace = new k8s.core.v1.Namespace(
       },
     },
   },
-  { dependsOn: addons ? [addons] : [] },
+  { ...providerOpts, dependsOn: addons ? [addons] : [] },
 );
 const ns = namespace.metadata.name;
 
@@ -79,7 +85,7 @@ if (s.tls.issuer !== "existing") {
           : undefined,
       http01IngressClassName: s.edge.mode === "ingress" ? s.edge.ingressClassName : undefined,
     },
-    { transformations: afterAddons },
+    { ...providerOpts, transformations: afterAddons },
   );
   clusterIssuerName = issuer.clusterIssuerName;
 }
@@ -111,7 +117,7 @@ const redis = new Redis("redis", {
   evictionPolicy: s.redis.evictionPolicy,
   clients: [{ podLabels: apiLabels }],
   prometheus: { namespace: s.observability.prometheusNamespace },
-});
+}, providerOpts);
 
 // Who may call the service: the edge proxy pods.
 const edgePeers: NetworkPeer[] = createsGateway
@@ -151,7 +157,7 @@ const app = new AppService("app", {
   shutdownGraceMs: s.workload.shutdownGraceMs,
   allowFrom: edgePeers,
   prometheus: { namespace: s.observability.prometheusNamespace },
-});
+}, providerOpts);
 
 const edge = new Edge(
   "edge",
@@ -170,7 +176,7 @@ const edge = new Edge(
     ingressClassName: s.edge.ingressClassName,
     clusterIssuerName,
   },
-  { transformations: afterAddons },
+  { ...providerOpts, transformations: afterAddons },
 );
 
 // Stack outputs: names and addresses only, never secret values.

@@ -80,6 +80,8 @@ export interface Settings {
     readonly certManager: boolean;
     readonly gatewayApi: boolean;
   };
+  /** When set, Kubernetes objects are rendered to this directory by the provider instead of deployed. */
+  readonly renderYamlToDirectory?: string;
   readonly observability: {
     readonly prometheusNamespace: string;
     readonly otlpEndpoint?: string;
@@ -260,6 +262,13 @@ export function resolveSettings(stack: string, raw: Readonly<Record<string, unkn
     issues.push({ key: "shutdownDrainDelayMs", value: s.shutdownDrainDelayMs, problem: `must be below shutdownGraceMs (${s.shutdownGraceMs}).` });
   }
 
+  if (s.renderYamlToDirectory !== undefined && (s.installCertManager || s.installGatewayApi)) {
+    issues.push({
+      key: "renderYamlToDirectory",
+      value: s.renderYamlToDirectory,
+      problem: "needs installCertManager and installGatewayApi set to false: the add-ons are Helm releases, which the provider's render mode does not write out.",
+    });
+  }
   if (issues.length > 0) throw new SettingsError(stack, issues);
 
   const req = <T>(x: T | undefined): T => x as T; // every required key was checked above
@@ -323,6 +332,7 @@ export function resolveSettings(stack: string, raw: Readonly<Record<string, unkn
       clusterIssuerName: s.clusterIssuerName,
     },
     addons: { certManager: req(s.installCertManager), gatewayApi: req(s.installGatewayApi) },
+    renderYamlToDirectory: s.renderYamlToDirectory,
     observability: {
       prometheusNamespace: req(s.prometheusNamespace),
       otlpEndpoint: s.otlpEndpoint,

@@ -403,6 +403,12 @@ export const SETTINGS = {
     prod: false,
     doc: "Install the Gateway API CRDs and NGINX Gateway Fabric (Helm, pinned).",
   },
+  renderYamlToDirectory: {
+    kind: "string",
+    schema: z.string().min(1),
+    allowed: "a directory path, relative to the project",
+    doc: "Make `pulumi up` write the manifests here through the Kubernetes provider's renderYamlToDirectory instead of deploying them (secrets are written in plain text). Requires installCertManager and installGatewayApi false.",
+  },
   prometheusNamespace: {
     kind: "string",
     schema: dnsLabel,

@@ -86,6 +86,7 @@ describe("invalid config fails with one message per bad key", () => {
     ["plaintext secret", "dev", { registryUsername: "bot", registryPassword: "hunter2" }, /^registryPassword: is a secret: set it with `pulumi config set --secret registryPassword/],
     ["username without password", "dev", { registryUsername: "bot" }, /^registryPassword: required when registryUsername is set/],
     ["existing issuer without name", "dev", { tlsIssuer: "existing" }, /^clusterIssuerName: required when tlsIssuer is "existing"/],
+    ["render mode with add-ons", "dev", { renderYamlToDirectory: "out/engine" }, /^renderYamlToDirectory: needs installCertManager and installGatewayApi set to false/],
     ["ingress without proxy namespace", "dev", { edgeMode: "ingress" }, /^edgeProxyNamespace: required when edgeMode is "ingress"/],
     ["ingress with gateway keys", "dev", { edgeMode: "ingress", gatewayName: "shared" }, /^edgeMode: is "ingress" but gatewayName/],
     ["unknown stack without environment", "staging", {}, /^environment: required because the stack name "staging"/],
