@@ -31,9 +31,8 @@ const repoRoot = path.relative(process.cwd(), path.resolve(__dirname, "..")) || 
 
 // Every Kubernetes object goes through the default provider (kubeconfig / `kubernetes:context`
 // config), or through one that writes manifests instead of deploying when renderYamlToDirectory is set.
-const providerOpts: pulumi.ComponentResourceOptions = s.renderYamlToDirectory
-  ? { providers: [new k8s.Provider("render-yaml", { renderYamlToDirectory: s.renderYamlToDirectory })] }
-  : {};
+const renderProvider = s.renderYamlToDirectory ? new k8s.Provider("render-yaml", { renderYamlToDirectory: s.renderYamlToDirectory }) : undefined;
+const providerOpts: pulumi.ComponentResourceOptions = renderProvider ? { providers: [renderProvider] } : {};
 
 // Cluster add-ons: cert-manager, Gateway API CRDs and NGINX Gateway Fabric (on by default in dev only).
 const addons =
@@ -58,7 +57,7 @@ const namespace = new k8s.core.v1.Namespace(
       },
     },
   },
-  { ...providerOpts, dependsOn: addons ? [addons] : [] },
+  { provider: renderProvider, dependsOn: addons ? [addons] : [] },
 );
 const ns = namespace.metadata.name;
 

@@ -152,6 +152,9 @@ export function summarize(args: {
       else if (r.type === "docker:index/image:Image") {
         const build = (r.inputs["build"] ?? {}) as Record<string, unknown>;
         detail = `builds ${String(build["dockerfile"])} (context ${String(build["context"])}, ${String(build["platform"])}) and pushes ${inputStr(r, "imageName")}; the digest in the manifests is a placeholder`;
+      } else if (r.type === "pulumi:providers:kubernetes") {
+        const dir = inputStr(r, "renderYamlToDirectory");
+        detail = dir ? `explicit Kubernetes provider; the real engine writes the manifests to ${dir} instead of deploying` : "explicit Kubernetes provider";
       } else if (r.type.startsWith("random:")) detail = `generated secret (${REDACTED} in the manifests)`;
       return { type: r.type, name: r.name, detail };
     });

@@ -148,6 +148,19 @@ describe("determinism", () => {
   }, 60_000);
 });
 
+describe("other configurations", () => {
+  it("render mode for the real engine: an explicit provider with renderYamlToDirectory, no add-ons", async () => {
+    const file = path.join(tmp, "render-mode.yaml");
+    fs.writeFileSync(file, "config:\n  node-service-platform:renderYamlToDirectory: out/engine\n  node-service-platform:installCertManager: false\n  node-service-platform:installGatewayApi: false\n");
+    const out = path.join(tmp, "render-mode");
+    const run = await renderCli(["--stack", "dev", "--out", out, "--config", file]);
+    expect(run.code, run.stderr).toBe(0);
+    const { summary } = readRendered(out);
+    expect(summary.helmReleases).toEqual([]);
+    expect(summary.otherResources.find((o) => o.type === "pulumi:providers:kubernetes")?.detail).toMatch(/writes the manifests to out\/engine/);
+  }, 30_000);
+});
+
 describe("invalid config fails before anything is written, naming key, value and what is allowed", () => {
   const cases: Array<[string, string, string, number, RegExp]> = [
     ["wrong type", "dev", "config:\n  node-service-platform:minReplicas: many\n", 1, /minReplicas = "many": must be an integer from 1 to 100/],
