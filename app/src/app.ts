@@ -5,16 +5,17 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
-import Fastify, { LogController, type FastifyError, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyInstance } from "fastify";
 import type { Redis } from "ioredis";
 import pino, { type DestinationStream } from "pino";
 import type { Config } from "./config";
 import { Lifecycle } from "./lifecycle";
 import { createMetrics, type Metrics } from "./metrics";
 import { NotesStore } from "./notes-store";
-import { activeTraceFields, registerRequestObservability, routeLabel } from "./observability";
+import { registerErrorHandlers } from "./errors";
+import { activeTraceFields, registerRequestObservability } from "./observability";
 import { createRedis } from "./redis";
-import { RedisGuard, RedisUnavailableError } from "./redis-guard";
+import { RedisGuard } from "./redis-guard";
 import { healthRoutes } from "./routes/health";
 import { errorSchema, notesRoutes, noteSchema } from "./routes/notes";
 
@@ -133,33 +134,11 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
 
-  app.setErrorHandler((error: FastifyError | RedisUnavailableError, request, reply) => {
-    if (error instanceof RedisUnavailableError) {
-      const kind = request.method === "GET" ? "unavailable_read" : "refused_write";
-      metrics.degradedResponses.inc({ route: routeLabel(request), kind });
-      return reply
-        .code(503)
-        .header("retry-after", String(error.retryAfterSeconds))
-        .header("x-degraded", "redis-unavailable")
-        .send({ statusCode: 503, error: "Service Unavailable", message: "storage is temporarily unavailable; nothing was changed, retry later" });
-    }
-    if (error.validation) {
-      return reply.code(400).send({ statusCode: 400, error: "Bad Request", message: describeValidationError(error.validationContext, error.validation[0]) });
-    }
-    const statusCode = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    if (statusCode === 500) {
-      request.log.error({ err: error }, "unhandled error");
-      return reply.code(500).send({ statusCode: 500, error: "Internal Server Error", message: "unexpected error" });
-    }
-    return reply.code(statusCode).send({ statusCode, error: httpStatusText(statusCode), message: error.message });
-  });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ statusCode: 404, error: "Not Found", message: `no route for ${request.method} ${request.url.split("?")[0]}` }),
-  );
+  registerErrorHandlers(app, metrics);
 
   await app.register(healthRoutes, { lifecycle, guard, readinessRequiresRedis: config.readinessRequiresRedis });
   if (config.metricsEnabled) {
-    app.get("/metrics", { schema: { tags: ["operations"], summary: "Prometheus metrics", hide: false } }, async (_request, reply) =>
+    app.get("/metrics", { schema: { tags: ["operations"], summary: "Prometheus metrics" } }, async (_request, reply) =>
       reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
     );
   }
@@ -169,23 +148,8 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   return app;
 }
 
-type ValidationIssue = NonNullable<FastifyError["validation"]>[number];
-
-/** "body /title must be string", "body must NOT have additional properties: colour". */
-export function describeValidationError(part: string | undefined, issue: ValidationIssue | undefined): string {
-  if (!issue) return `${part ?? "request"} is invalid`;
-  const where = [part ?? "request", issue.instancePath].filter(Boolean).join(" ");
-  const extra = (issue.params as { additionalProperty?: unknown }).additionalProperty;
-  return `${where} ${issue.message ?? "is invalid"}${typeof extra === "string" ? `: ${extra}` : ""}`;
-}
-
 function trustHops(hops: number) {
   return (_address: string, hop: number) => hop < hops;
-}
-
-function httpStatusText(code: number): string {
-  const texts: Record<number, string> = { 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large", 415: "Unsupported Media Type", 429: "Too Many Requests" };
-  return texts[code] ?? "Client Error";
 }
 
 function connectWithin(redis: Redis, ms: number): Promise<void> {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { ChainableCommander } from "ioredis";
 import { LRUCache } from "lru-cache";
 import type { RedisGuard } from "./redis-guard";
 
@@ -34,6 +35,15 @@ export function newNoteId(now = Date.now()): string {
   return now.toString(36).padStart(10, "0") + randomBytes(6).toString("hex");
 }
 
+/** Runs a MULTI/EXEC and returns each command's reply; throws if any command (or the transaction) failed. */
+async function execAll(transaction: ChainableCommander): Promise<unknown[]> {
+  const results = await transaction.exec();
+  if (!results) throw new Error("transaction aborted");
+  const failed = results.find(([error]) => error);
+  if (failed?.[0]) throw failed[0];
+  return results.map(([, reply]) => reply);
+}
+
 function toNote(id: string, hash: Record<string, string>): Note | null {
   if (hash.title === undefined || hash.createdAt === undefined) return null;
   return { id, title: hash.title, body: hash.body ?? "", tags: JSON.parse(hash.tags ?? "[]") as string[], createdAt: hash.createdAt };
@@ -61,13 +71,12 @@ export class NotesStore {
   async create(input: NoteInput, now = new Date()): Promise<Note> {
     const note: Note = { id: newNoteId(now.getTime()), title: input.title, body: input.body, tags: input.tags ?? [], createdAt: now.toISOString() };
     await this.guard.run("create", async () => {
-      const results = await this.guard.redis
-        .multi()
-        .hset(noteKey(note.id), { title: note.title, body: note.body, tags: JSON.stringify(note.tags), createdAt: note.createdAt })
-        .zadd(INDEX_KEY, 0, note.id)
-        .exec();
-      const failed = results?.find(([error]) => error);
-      if (!results || failed) throw failed?.[0] ?? new Error("transaction aborted");
+      await execAll(
+        this.guard.redis
+          .multi()
+          .hset(noteKey(note.id), { title: note.title, body: note.body, tags: JSON.stringify(note.tags), createdAt: note.createdAt })
+          .zadd(INDEX_KEY, 0, note.id),
+      );
     });
     this.notes?.set(note.id, note);
     this.pages?.clear();
@@ -115,10 +124,8 @@ export class NotesStore {
   /** True when the note existed. */
   async delete(id: string): Promise<boolean> {
     const removed = await this.guard.run("delete", async () => {
-      const results = await this.guard.redis.multi().del(noteKey(id)).zrem(INDEX_KEY, id).exec();
-      const failed = results?.find(([error]) => error);
-      if (!results || failed) throw failed?.[0] ?? new Error("transaction aborted");
-      return Number(results[0]?.[1] ?? 0) > 0;
+      const [deleted] = await execAll(this.guard.redis.multi().del(noteKey(id)).zrem(INDEX_KEY, id));
+      return Number(deleted) > 0;
     });
     this.notes?.delete(id);
     this.pages?.clear();

@@ -4,6 +4,7 @@ import type { Metrics } from "../metrics";
 import { NOTE_ID_PATTERN, type NoteInput, type NotesStore, type ReadSource } from "../notes-store";
 import type { RedisGuard } from "../redis-guard";
 import { fallbackStore } from "../rate-limit-store";
+import { DEGRADED_HEADER } from "../errors";
 import { routeLabel } from "../observability";
 
 export interface NotesRouteOptions {
@@ -41,9 +42,6 @@ const idParams = {
 } as const;
 
 const errors = { 400: { $ref: "Error#" }, 429: { $ref: "Error#" }, 503: { $ref: "Error#" } } as const;
-
-/** Marks a response answered from the in-memory copy while Redis is unavailable. */
-export const DEGRADED_HEADER = "x-degraded";
 
 /** The notes API under /v1. Rate limited per client (Redis-shared, per-process while Redis is down). */
 export async function notesRoutes(app: FastifyInstance, options: NotesRouteOptions): Promise<void> {
