@@ -169,6 +169,10 @@ umask 077
 } > "$conf"
 if [ "$REDIS_MODE" = "sentinel" ]; then
   echo "replica-announce-ip $SELF" >> "$conf"
+  # A master cut off from every replica stops taking writes after 10 s, which bounds what a
+  # partitioned old master can accept (and lose) once Sentinel has promoted another pod.
+  echo "min-replicas-to-write 1" >> "$conf"
+  echo "min-replicas-max-lag 10" >> "$conf"
   master=$(find_master)
   # First start of the set: nobody knows a master yet, pod 0 is it.
   [ -n "$master" ] || master="$STATEFULSET-0.$HEADLESS_SERVICE"
