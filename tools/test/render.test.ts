@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../app/src/config";
 import { type K8sObject, REDACTED } from "../lib/objects";
 import { type Summary, fmtCpu, fmtMem, podResources } from "../lib/summary";
 
@@ -133,6 +134,21 @@ describe("what each stack deploys", () => {
     const issuer = objects.find((o) => o.kind === "ClusterIssuer") as K8sObject;
     expect((issuer["spec"] as { acme: { server: string; email: string } }).acme).toMatchObject({ server: "https://acme-v02.api.letsencrypt.org/directory", email: "platform@example.com" });
     expect(objects.filter((o) => o.kind === "PodDisruptionBudget")).toHaveLength(2);
+  });
+});
+
+describe("the service accepts what the platform gives it", () => {
+  it.each(["dev", "prod"])("%s: the rendered environment passes app/'s own config loader", (stack) => {
+    // The service's loader is the contract: every variable the Deployment sets must parse there.
+    const { objects } = readRendered((stacks[stack] as { out: string }).out);
+    const dep = objects.find((o) => o.kind === "Deployment") as K8sObject;
+    const container = (dep["spec"] as { template: { spec: { containers: { envFrom: { configMapRef: { name: string } }[]; env: { name: string }[] }[] } } }).template.spec.containers[0];
+    const cm = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === container?.envFrom[0]?.configMapRef.name) as K8sObject;
+    const env: Record<string, string> = { ...(cm["data"] as Record<string, string>) };
+    for (const e of container?.env ?? []) env[e.name] = "from-a-secret";
+    const config = loadConfig(env);
+    expect(config.port).toBe(8080);
+    expect(config.redis.kind).toBe(stack === "prod" ? "sentinel" : "url");
   });
 });
 
