@@ -177,6 +177,44 @@ describe("other configurations", () => {
   }, 30_000);
 });
 
+describe("edge variants render cleanly", () => {
+  const variants: Array<[string, string, string, (objects: K8sObject[], summary: Summary) => void]> = [
+    [
+      "classic Ingress with ACME HTTP-01 through the Ingress class",
+      "prod",
+      "config:\n  node-service-platform:imageRepository: ghcr.io/a/notes\n  node-service-platform:hostname: notes.example.com\n  node-service-platform:acmeEmail: a@example.com\n  node-service-platform:edgeMode: ingress\n  node-service-platform:ingressClassName: traefik\n  node-service-platform:edgeProxyNamespace: traefik\n",
+      (objects) => {
+        const ing = objects.find((o) => o.kind === "Ingress") as K8sObject;
+        expect((ing["spec"] as { ingressClassName: string }).ingressClassName).toBe("traefik");
+        expect(objects.some((o) => o.kind === "Gateway" || o.kind === "HTTPRoute")).toBe(false);
+        const issuer = objects.find((o) => o.kind === "ClusterIssuer") as K8sObject;
+        expect(JSON.stringify(issuer["spec"])).toContain('"ingress":{"ingressClassName":"traefik"}');
+      },
+    ],
+    [
+      "an existing shared Gateway and an existing ClusterIssuer, with a prebuilt image",
+      "prod",
+      "config:\n  node-service-platform:image: ghcr.io/a/notes@sha256:" + "d".repeat(64) + "\n  node-service-platform:hostname: notes.example.com\n  node-service-platform:tlsIssuer: existing\n  node-service-platform:clusterIssuerName: letsencrypt\n  node-service-platform:gatewayName: shared\n  node-service-platform:gatewayNamespace: infra\n  node-service-platform:gatewayListener: https\n",
+      (objects, summary) => {
+        expect(objects.some((o) => o.kind === "Gateway" || o.kind === "ClusterIssuer")).toBe(false);
+        expect(summary.external).toContain("Gateway infra/shared (parent of HTTPRoute notes/" + (objects.find((o) => o.kind === "HTTPRoute") as K8sObject).metadata.name + ")");
+        expect(summary.otherResources.some((o) => o.type === "docker:index/image:Image")).toBe(false);
+        expect(summary.outputs["imageRef"]).toBe("ghcr.io/a/notes@sha256:" + "d".repeat(64));
+      },
+    ],
+  ];
+  it.each(variants)("%s", async (name, stack, yamlText, check) => {
+    const file = path.join(tmp, `${name.replace(/\W+/g, "-")}.yaml`);
+    fs.writeFileSync(file, yamlText);
+    const out = path.join(tmp, `variant-${name.replace(/\W+/g, "-")}`);
+    const run = await renderCli(["--stack", stack, "--out", out, "--config", file]);
+    expect(run.code, run.stderr).toBe(0);
+    const { objects, summary } = readRendered(out);
+    expect(summary.problems).toEqual([]);
+    check(objects, summary);
+  }, 30_000);
+});
+
 describe("invalid config fails before anything is written, naming key, value and what is allowed", () => {
   const cases: Array<[string, string, string, number, RegExp]> = [
     ["wrong type", "dev", "config:\n  node-service-platform:minReplicas: many\n", 1, /minReplicas = "many": must be an integer from 1 to 100/],
