@@ -7,9 +7,9 @@ const COMPONENT = "AppImage";
 export interface AppImageRegistryArgs {
   /** Registry host[:port]. @default the host part of `repository` */
   readonly server?: pulumi.Input<string>;
-  /** User name. */
+  /** User name. Required (no default). */
   readonly username: pulumi.Input<string>;
-  /** Password or token; pass a Pulumi secret. */
+  /** Password or token; pass a Pulumi secret. Required (no default). */
   readonly password: pulumi.Input<string>;
 }
 

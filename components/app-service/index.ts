@@ -17,9 +17,9 @@ const COMPONENT = "AppService";
 
 /** A secret environment variable: read from a key of a Kubernetes Secret. */
 export interface SecretEnvRef {
-  /** Name of the Secret. */
+  /** Name of the Secret. Required (no default). */
   readonly secretName: pulumi.Input<string>;
-  /** Key inside the Secret. */
+  /** Key inside the Secret. Required (no default). */
   readonly key: string;
 }
 
@@ -31,7 +31,7 @@ export interface AppServiceRedisArgs {
   readonly sentinels?: pulumi.Input<string>;
   /** Sentinel master name. @default "main" when sentinels are set */
   readonly sentinelMasterName?: pulumi.Input<string>;
-  /** Secret holding the Redis password (REDIS_PASSWORD, and REDIS_SENTINEL_PASSWORD in Sentinel mode). */
+  /** Secret holding the Redis password (REDIS_PASSWORD, and REDIS_SENTINEL_PASSWORD in Sentinel mode). Required (no default). */
   readonly passwordSecretName: pulumi.Input<string>;
   /** Key of the password in that Secret. @default "redis-password" */
   readonly passwordSecretKey?: string;
@@ -43,7 +43,7 @@ export interface AppServiceRedisArgs {
 
 /** OTLP trace export. */
 export interface AppServiceTracingArgs {
-  /** OTLP/HTTP endpoint, e.g. http://jaeger-collector.observability:4318. */
+  /** OTLP/HTTP endpoint, e.g. http://jaeger-collector.observability:4318. Required (no default). */
   readonly endpoint: string;
   /** Namespace of the collector, for the egress rule. @default the service's namespace */
   readonly namespace?: string;
@@ -54,7 +54,7 @@ export interface AppServiceTracingArgs {
 }
 
 export interface AppServiceArgs {
-  /** Image to run, pinned by digest where the stack built it. */
+  /** Image to run, pinned by digest where the stack built it. Required (no default). */
   readonly image: pulumi.Input<string>;
   /** Namespace of every object. @default the Kubernetes provider's namespace */
   readonly namespace?: pulumi.Input<string>;

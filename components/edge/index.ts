@@ -14,6 +14,7 @@ export enum EdgeMode {
 
 /** An existing Gateway to attach the route to. */
 export interface GatewayRef {
+  /** Gateway name. Required (no default). */
   readonly name: string;
   /** @default the route's namespace */
   readonly namespace?: string;
@@ -26,9 +27,9 @@ export interface EdgeArgs {
   readonly namespace?: pulumi.Input<string>;
   /** `app.kubernetes.io/name` label. @default the component name */
   readonly appName?: string;
-  /** Public host name. */
+  /** Public host name. Required (no default). */
   readonly hostname: string;
-  /** Service that receives the traffic. */
+  /** Service that receives the traffic. Required (no default). */
   readonly serviceName: pulumi.Input<string>;
   /** Its port. @default 8080 */
   readonly servicePort?: number;
@@ -42,7 +43,7 @@ export interface EdgeArgs {
   readonly gatewayClassName?: string;
   /** IngressClass in ingress mode. @default "nginx" */
   readonly ingressClassName?: string;
-  /** cert-manager ClusterIssuer that signs the certificate (created Gateway, Ingress). */
+  /** cert-manager ClusterIssuer that signs the certificate. @default unset: allowed only when attaching to an existing Gateway (which owns its certificate) */
   readonly clusterIssuerName?: pulumi.Input<string>;
   /** Add HSTS and security headers to every response (Gateway API ResponseHeaderModifier). @default true */
   readonly securityHeaders?: boolean;

@@ -24,7 +24,7 @@ export interface TlsIssuerArgs {
   /** ACME directory. @default "https://acme-v02.api.letsencrypt.org/directory" */
   readonly acmeServer?: string;
   /** HTTP-01 through this Gateway (Gateway API). @default unset */
-  readonly http01Gateway?: { name: string; namespace: pulumi.Input<string>; sectionName?: string };
+  readonly http01Gateway?: { readonly name: string; readonly namespace: pulumi.Input<string>; readonly sectionName?: string };
   /** HTTP-01 through an Ingress of this class. @default unset */
   readonly http01IngressClassName?: string;
 }
