@@ -93,8 +93,8 @@ describe("Redis", () => {
     const client = one("kubernetes:core/v1:Service", "ha-client").inputs.spec;
     expect(client.ports).toEqual([{ name: "sentinel", port: 26379, targetPort: "sentinel", protocol: "TCP" }]);
     const scripts = one("kubernetes:core/v1:ConfigMap").inputs.data;
-    expect(scripts["sentinel.sh"]).toContain("sentinel monitor $MASTER_NAME $master 6379 $SENTINEL_QUORUM");
-    expect(scripts["redis.sh"]).toContain('echo "replicaof $master 6379"');
+    expect(scripts["sentinel.sh"]).toContain("sentinel monitor $MASTER_NAME $master $REDIS_PORT $SENTINEL_QUORUM");
+    expect(scripts["redis.sh"]).toContain('echo "replicaof $master $REDIS_PORT"');
     expect(scripts["redis.sh"]).toContain("min-replicas-to-write 1");
     const np = one("kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs.spec;
     expect(np.ingress[0].ports.map((p: { port: number }) => p.port)).toEqual([6379, 26379]);
