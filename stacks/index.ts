@@ -346,19 +346,15 @@ export function resolveSettings(stack: string, raw: Readonly<Record<string, unkn
 export function projectConfig(project = pulumi.getProject()): { values: Record<string, string>; secretKeys: string[] } {
   const values: Record<string, string> = {};
   const prefix = `${project}:`;
-  const all = pulumi.runtime.allConfig();
-  for (const [k, val] of Object.entries(all)) {
+  for (const [k, val] of Object.entries(pulumi.runtime.allConfig())) {
     if (k.startsWith(prefix)) values[k.slice(prefix.length)] = val;
   }
-  let secret: unknown = [];
-  try {
-    secret = JSON.parse(all["PULUMI_CONFIG_SECRET_KEYS"] ?? "[]");
-  } catch {
-    secret = [];
-  }
-  const secretKeys = (Array.isArray(secret) ? secret : [])
-    .filter((k): k is string => typeof k === "string" && k.startsWith(prefix))
-    .map((k) => k.slice(prefix.length));
+  // Which keys hold secrets is only exposed through the SDK's (untyped) runtime config module.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (key: string) => boolean };
+  // Without it (another SDK version) every key counts as secret, which only disables the plain-text check.
+  const isSecret = runtimeConfig.isConfigSecret ?? (() => true);
+  const secretKeys = Object.keys(values).filter((k) => isSecret(`${prefix}${k}`));
   return { values, secretKeys };
 }
 

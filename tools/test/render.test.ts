@@ -180,10 +180,11 @@ describe("other configurations", () => {
 describe("edge variants render cleanly", () => {
   const variants: Array<[string, string, string, (objects: K8sObject[], summary: Summary) => void]> = [
     [
-      "classic Ingress with ACME HTTP-01 through the Ingress class",
+      "classic Ingress with ACME HTTP-01 through the Ingress class, registry password from a secure config value",
       "prod",
-      "config:\n  node-service-platform:imageRepository: ghcr.io/a/notes\n  node-service-platform:hostname: notes.example.com\n  node-service-platform:acmeEmail: a@example.com\n  node-service-platform:edgeMode: ingress\n  node-service-platform:ingressClassName: traefik\n  node-service-platform:edgeProxyNamespace: traefik\n",
-      (objects) => {
+      "config:\n  node-service-platform:imageRepository: ghcr.io/a/notes\n  node-service-platform:hostname: notes.example.com\n  node-service-platform:acmeEmail: a@example.com\n  node-service-platform:edgeMode: ingress\n  node-service-platform:ingressClassName: traefik\n  node-service-platform:edgeProxyNamespace: traefik\n  node-service-platform:registryUsername: bot\n  node-service-platform:registryPassword:\n    secure: v1:c2VjcmV0:dG9rZW4=\n",
+      (objects, summary) => {
+        expect(JSON.stringify(summary)).not.toContain("render-secret-placeholder");
         const ing = objects.find((o) => o.kind === "Ingress") as K8sObject;
         expect((ing["spec"] as { ingressClassName: string }).ingressClassName).toBe("traefik");
         expect(objects.some((o) => o.kind === "Gateway" || o.kind === "HTTPRoute")).toBe(false);
@@ -223,6 +224,7 @@ describe("invalid config fails before anything is written, naming key, value and
     ["missing required value", "prod", "config:\n  node-service-platform:imageRepository: ghcr.io/a/notes\n  node-service-platform:acmeEmail: a@example.com\n", 1, /hostname = \(unset\): required in this environment/],
     ["contradictory settings", "dev", "config:\n  node-service-platform:redisMode: sentinel\n", 1, /redisReplicas = 1: must be 3 to 9 when redisMode is "sentinel"/],
     ["several at once", "dev", "config:\n  node-service-platform:logLevel: loud\n  node-service-platform:edgeMode: nodeport\n", 1, /\(2 problems\):\n.*logLevel = "loud".*\n.*edgeMode = "nodeport": must be "gateway" \(Gateway API\) or "ingress"/],
+    ["a secret in plain text", "dev", "config:\n  node-service-platform:registryUsername: bot\n  node-service-platform:registryPassword: hunter2\n", 1, /registryPassword = "<hidden>": is a secret: set it with `pulumi config set --secret registryPassword/],
     ["not YAML", "dev", "config: [unclosed\n", 1, /cannot parse/],
   ];
   it.each(cases)("%s", async (_name, stack, yamlText, code, message) => {
@@ -233,6 +235,7 @@ describe("invalid config fails before anything is written, naming key, value and
     expect(run.code, run.stderr).toBe(code);
     expect(run.stderr).toMatch(/^render failed: configuration error:|^render failed: cannot parse/);
     expect(run.stderr).toMatch(message);
+    expect(run.stderr).not.toContain("hunter2");
     expect(fs.existsSync(out)).toBe(false);
   }, 30_000);
 
