@@ -6,9 +6,9 @@ const COMPONENT = "ClusterAddons";
 
 /** Pinned versions of what the add-ons install. */
 export const ADDON_VERSIONS = {
-  certManager: "v1.17.2",
-  gatewayApi: "v1.3.0",
-  nginxGatewayFabric: "2.0.2",
+  certManager: "v1.20.2",
+  gatewayApi: "v1.5.1",
+  nginxGatewayFabric: "2.6.5",
 } as const;
 
 export interface ClusterAddonsArgs {

@@ -31,8 +31,8 @@ export const EVICTION_POLICIES = [
 ] as const;
 
 /** Official images, pinned. */
-export const REDIS_IMAGE = "redis:7.4.5-bookworm";
-export const REDIS_EXPORTER_IMAGE = "oliver006/redis_exporter:v1.67.0";
+export const REDIS_IMAGE = "redis:8.8.0";
+export const REDIS_EXPORTER_IMAGE = "oliver006/redis_exporter:v1.90.0";
 const REDIS_UID = 999; // the `redis` user of the official Debian-based image
 const EXPORTER_UID = 59000; // the user of the redis_exporter image
 
@@ -110,7 +110,7 @@ export function resolveRedisArgs(name: string, args: RedisArgs): ResolvedRedisAr
     throw new ArgumentError(COMPONENT, "memoryLimit", memoryLimit, `must exceed maxMemoryMb (${maxMemoryMb} MiB) by at least 10% for replication buffers and AOF rewrites.`);
   }
   const image = args.image ?? REDIS_IMAGE;
-  if (!/[:@]/.test(image.split("/").pop() ?? "")) throw new ArgumentError(COMPONENT, "image", image, "pin a tag or digest, e.g. redis:7.4.5-bookworm.");
+  if (!/[:@]/.test(image.split("/").pop() ?? "")) throw new ArgumentError(COMPONENT, "image", image, "pin a tag or digest, e.g. redis:8.8.0.");
   return {
     appName: checkDnsLabel(COMPONENT, "appName", args.appName ?? name),
     mode,

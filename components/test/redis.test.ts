@@ -48,7 +48,7 @@ describe("Redis", () => {
     const pod = sts.spec.template.spec;
     expect(pod.containers.map((c: { name: string }) => c.name)).toEqual(["redis", "exporter"]);
     const [redisC, exporter] = pod.containers;
-    expect(redisC.image).toBe("redis:7.4.5-bookworm");
+    expect(redisC.image).toBe("redis:8.8.0");
     expect(exporter.image).toMatch(/^oliver006\/redis_exporter:v[0-9.]+$/);
     expect(redisC.env).toContainEqual({ name: "REDIS_APPENDFSYNC", value: "always" });
     expect(redisC.env).toContainEqual({ name: "REDIS_PASSWORD", valueFrom: { secretKeyRef: { name: "redis-password-mock", key: "redis-password" } } });

@@ -112,7 +112,7 @@ describe("what each stack deploys", () => {
   it("dev: single replicas, self-signed CA, add-ons installed at pinned versions", () => {
     const { objects, summary } = readRendered((stacks["dev"] as { out: string }).out);
     expect(summary.helmReleases.map((h) => `${h.chart}@${h.version}`)).toEqual(
-      expect.arrayContaining(["cert-manager@v1.17.2", "oci://ghcr.io/nginx/charts/nginx-gateway-fabric@2.0.2"]),
+      expect.arrayContaining(["cert-manager@v1.20.2", "oci://ghcr.io/nginx/charts/nginx-gateway-fabric@2.6.5"]),
     );
     expect(objects.filter((o) => o.kind === "ClusterIssuer").map((o) => Object.keys(o["spec"] as object)[0]).sort()).toEqual(["ca", "selfSigned"]);
     const sts = objects.find((o) => o.kind === "StatefulSet") as K8sObject;
