@@ -4,6 +4,7 @@
  * validation, the defaults, the README's settings table (`npm run settings-table
  * -w stacks`) and Pulumi.yaml's declarations all follow it.
  */
+import { EVICTION_POLICIES } from "@platform/components";
 import { z } from "zod";
 
 export type Environment = "dev" | "prod";
@@ -289,16 +290,7 @@ export const SETTINGS = {
   },
   redisEvictionPolicy: {
     kind: "string",
-    schema: z.enum([
-      "noeviction",
-      "allkeys-lru",
-      "allkeys-lfu",
-      "allkeys-random",
-      "volatile-lru",
-      "volatile-lfu",
-      "volatile-random",
-      "volatile-ttl",
-    ]),
+    schema: z.enum(EVICTION_POLICIES),
     allowed: "a Redis maxmemory-policy such as noeviction or allkeys-lru",
     dev: "noeviction",
     prod: "noeviction",
