@@ -1,6 +1,7 @@
 // Throughput and latency of the service with every feature on, then with metrics, tracing
 // export and request logging off, against a real redis-server. Prints figures, asserts nothing.
-// Usage: npm run bench --workspace app   (BENCH_SECONDS=10 BENCH_CONNECTIONS=32 to change the load)
+// Usage: npm run bench --workspace app   (BENCH_SECONDS=10 BENCH_CONNECTIONS=32 to change the load,
+// BENCH_BREAKDOWN=1 to also measure each feature switched off on its own, and 10% trace sampling)
 import { spawn, type ChildProcess } from "node:child_process";
 import { openSync } from "node:fs";
 import { createServer } from "node:http";
@@ -87,6 +88,19 @@ async function main(): Promise<void> {
       REQUEST_LOGGING: "false",
     });
 
+    // Optional: what each feature costs on its own (BENCH_BREAKDOWN=1).
+    const breakdown: [string, { read: Figures; write: Figures }][] = [];
+    if (process.env.BENCH_BREAKDOWN === "1") {
+      const tracing = { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collectorPort}`, OTEL_TRACES_SAMPLER: "always_on" };
+      breakdown.push(["only tracing off", await measure("only tracing off", { REDIS_URL: redis.url })]);
+      breakdown.push(["only metrics off", await measure("only metrics off", { REDIS_URL: redis.url, METRICS_ENABLED: "false", ...tracing })]);
+      breakdown.push(["only logging off", await measure("only logging off", { REDIS_URL: redis.url, REQUEST_LOGGING: "false", ...tracing })]);
+      breakdown.push([
+        "tracing sampled at 10%",
+        await measure("tracing sampled at 10%", { REDIS_URL: redis.url, ...tracing, OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.1" }),
+      ]);
+    }
+
     const row = (name: string, figures: Figures) =>
       `| ${name.padEnd(36)} | ${figures.requestsPerSecond.toFixed(0).padStart(8)} | ${String(figures.p50).padStart(7)} | ${String(figures.p99).padStart(7)} | ${String(figures.errors + figures.non2xx).padStart(6)} |`;
     console.log(`\nnode ${process.version}, ${connections} connections, ${seconds} s per run, ${exportedBatches} OTLP batches received\n`);
@@ -96,6 +110,10 @@ async function main(): Promise<void> {
     console.log(row("read  GET /v1/notes/:id, lean", lean.read));
     console.log(row("write POST /v1/notes, all on", full.write));
     console.log(row("write POST /v1/notes, lean", lean.write));
+    for (const [name, figures] of breakdown) {
+      console.log(row(`read  ${name}`, figures.read));
+      console.log(row(`write ${name}`, figures.write));
+    }
     const ratio = (on: Figures, off: Figures) => (on.requestsPerSecond / off.requestsPerSecond).toFixed(2);
     console.log(`\nthroughput all-on / lean: read ${ratio(full.read, lean.read)}, write ${ratio(full.write, lean.write)}`);
   } finally {
