@@ -39,6 +39,9 @@ describe("fault: redis-server is SIGKILLed under load and comes back", () => {
     let phase: Outcome["phase"] = "before";
     const outcomes: Outcome[] = [];
     const acknowledged = new Map<string, { title: string; body: string; tags: string[] }>();
+    // Every write sent, by sequence number, with the status it got: a write Redis committed but whose reply was
+    // lost in the crash is legitimately stored without having been acknowledged.
+    const sent = new Map<number, { payload: { title: string; body: string; tags: string[] }; status: Outcome["status"] }>();
     let sequence = 0;
 
     const timed = async (kind: Outcome["kind"], request: () => Promise<Response>): Promise<Response | undefined> => {
@@ -62,6 +65,7 @@ describe("fault: redis-server is SIGKILLed under load and comes back", () => {
         const written = await timed("write", () =>
           fetch(`${base}/v1/notes`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(payload), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }),
         );
+        sent.set(sequence, { payload, status: written?.status ?? "network-error" });
         if (written?.status === 201) acknowledged.set(((await written.json()) as { id: string }).id, payload);
         else await written?.arrayBuffer();
         const ids = [...acknowledged.keys()];
@@ -146,7 +150,17 @@ describe("fault: redis-server is SIGKILLed under load and comes back", () => {
       const viaApi = await fetch(`${base}/v1/notes/${id}`);
       expect(viaApi.status).toBe(200);
     }
-    expect(await client.zcard("notes:index")).toBe(acknowledged.size);
+    // Anything else in the index must be a write that was refused at the moment of the crash (committed by Redis,
+    // reply lost), stored with exactly the data sent for it; never a duplicate or a corrupted note.
+    const unacknowledgedButStored = (await client.zrange("notes:index", 0, -1)).filter((id) => !acknowledged.has(id));
+    for (const id of unacknowledgedButStored) {
+      const stored = await client.hgetall(`notes:item:${id}`);
+      const origin = sent.get(Number(/^note (\d+)$/.exec(stored.title ?? "")?.[1]));
+      expect(origin?.status, id).not.toBe(201);
+      expect({ title: stored.title, body: stored.body, tags: JSON.parse(stored.tags ?? "null") }, id).toEqual(origin?.payload);
+    }
+    console.log("fault test: stored but unacknowledged writes:", unacknowledgedButStored.length);
+    expect(unacknowledgedButStored.length).toBeLessThanOrEqual(2);
     client.disconnect();
 
     expect(unhandled).toEqual([]);
