@@ -152,7 +152,7 @@ describe("fault: redis-server is SIGKILLed under load and comes back", () => {
     }
     // Anything else in the index must be a write that was refused at the moment of the crash (committed by Redis,
     // reply lost), stored with exactly the data sent for it; never a duplicate or a corrupted note.
-    const unacknowledgedButStored = (await client.zrange("notes:index", 0, -1)).filter((id) => !acknowledged.has(id));
+    const unacknowledgedButStored = (await client.zrange("notes:index", "0", "-1")).filter((id) => !acknowledged.has(id));
     for (const id of unacknowledgedButStored) {
       const stored = await client.hgetall(`notes:item:${id}`);
       const origin = sent.get(Number(/^note (\d+)$/.exec(stored.title ?? "")?.[1]));

@@ -28,7 +28,7 @@ describe("the built service process (node dist/server.js)", () => {
   });
 
   it("on SIGTERM turns readiness 503, finishes the in-flight request, closes Redis and exits 0", async () => {
-    const service = await startService({ REDIS_URL: redis.url, SHUTDOWN_DRAIN_DELAY_MS: "400", SHUTDOWN_GRACE_MS: "5000" });
+    const service = await startService({ REDIS_URL: redis.url, SHUTDOWN_DRAIN_DELAY_MS: "1500", SHUTDOWN_GRACE_MS: "5000" });
     const body = JSON.stringify({ title: "in flight", body: "sent slowly across a shutdown" });
     const { port } = new URL(service.url);
 

@@ -119,8 +119,6 @@ describe("AppService", () => {
   it("uses fixed replicas and no HPA when min equals max, and REDIS_URL in standalone mode", async () => {
     new mod.AppService("fixed", { ...base, minReplicas: 1, maxReplicas: 1, redis: { url: "redis://r.notes.svc:6379/0", passwordSecretName: "pw" } });
     await settle();
-    await new Promise((r) => setTimeout(r, 50));
-    await settle();
     expect(one("kubernetes:apps/v1:Deployment").inputs.spec.replicas).toBe(1);
     expect(byType("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")).toHaveLength(0);
     const cm = one("kubernetes:core/v1:ConfigMap").inputs;
@@ -132,8 +130,6 @@ describe("AppService", () => {
   it("changes the pod template checksum when a setting changes", async () => {
     new mod.AppService("a", { ...base, config: { LOG_LEVEL: "info" } });
     new mod.AppService("b", { ...base, config: { LOG_LEVEL: "warn" } });
-    await settle();
-    await new Promise((r) => setTimeout(r, 50));
     await settle();
     const sums = byType("kubernetes:apps/v1:Deployment").map((d) => d.inputs.spec.template.metadata.annotations["checksum/config"]);
     expect(sums).toHaveLength(2);

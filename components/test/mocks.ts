@@ -34,11 +34,19 @@ export function setupMocks(): void {
   );
 }
 
-/** Waits until every pending registration has reached the mocks. */
+/**
+ * Waits until every pending registration has reached the mocks. Registrations inside `apply` callbacks start
+ * only after earlier ones resolve, so wait until a round of RPCs adds nothing new.
+ */
 export async function settle(): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
-  await settings.waitForRPCs();
+  let seen = -1;
+  while (seen !== registered.length) {
+    seen = registered.length;
+    await settings.waitForRPCs();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 export function resetRegistered(): void {
