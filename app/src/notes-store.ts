@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
 import type { ChainableCommander } from "ioredis";
 import { LRUCache } from "lru-cache";
+import { monotonicFactory } from "ulid";
 import type { RedisGuard } from "./redis-guard";
 
 export interface NoteInput {
@@ -25,15 +25,17 @@ export interface NotePage {
 /** Where a read was answered from: Redis, or the in-memory copy while Redis is unavailable. */
 export type ReadSource = "redis" | "cache";
 
-export const NOTE_ID_PATTERN = "^[0-9a-z]{10}[0-9a-f]{12}$";
+/** A ULID: 26 characters of Crockford base 32, time first, so ids sort by creation time. */
+export const NOTE_ID_PATTERN = "^[0-7][0-9A-HJKMNP-TV-Z]{25}$";
 
 const INDEX_KEY = "notes:index";
 const noteKey = (id: string) => `notes:item:${id}`;
 
-/** Time-ordered ids (base-36 milliseconds, then randomness) so the index sorts newest-first by id. */
-export function newNoteId(now = Date.now()): string {
-  return now.toString(36).padStart(10, "0") + randomBytes(6).toString("hex");
-}
+/**
+ * Ids sort in creation order so the index can page newest-first by id. Monotonic: notes created in the same
+ * millisecond by this process still sort in the order they were created.
+ */
+export const newNoteId: (now?: number) => string = monotonicFactory();
 
 /** Runs a MULTI/EXEC and returns each command's reply; throws if any command (or the transaction) failed. */
 async function execAll(transaction: ChainableCommander): Promise<unknown[]> {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { build } from "../src/app";
+import { NOTE_ID_PATTERN, newNoteId } from "../src/notes-store";
 import { RedisServer } from "./support/redis-server";
 import { testConfig } from "./support/config";
 
@@ -32,7 +33,7 @@ describe("notes API", () => {
     expect(created.statusCode).toBe(201);
     const note = created.json();
     expect(note).toMatchObject({ title: "Backups", body: "verify by restoring", tags: ["ops"] });
-    expect(note.id).toMatch(/^[0-9a-z]{10}[0-9a-f]{12}$/);
+    expect(note.id).toMatch(/^[0-7][0-9A-HJKMNP-TV-Z]{25}$/);
     expect(created.headers.location).toBe(`/v1/notes/${note.id}`);
 
     const read = await app.inject({ url: `/v1/notes/${note.id}` });
@@ -74,6 +75,16 @@ describe("notes API", () => {
   });
 });
 
+describe("note ids", () => {
+  it("sort in creation order, even within one millisecond or if the clock steps back", () => {
+    const now = Date.now();
+    const ids = [newNoteId(now), newNoteId(now), newNoteId(now), newNoteId(now - 5_000), newNoteId(now + 1)];
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(new RegExp(NOTE_ID_PATTERN));
+  });
+});
+
 describe("input validation", () => {
   it.each([
     ["wrong type", { title: 42, body: "b" }, "body /title must be string"],
@@ -106,7 +117,7 @@ describe("input validation", () => {
     expect(xml.statusCode).toBe(415);
   });
 
-  it.each(["../../etc", "UPPERCASE00000000000000", "short"])("rejects the bad id %s with 400", async (id) => {
+  it.each(["../../etc", "01arz3ndektsv4rrffq69g5fav", "01ARZ3NDEKTSV4RRFFQ69G5FAI", "81ARZ3NDEKTSV4RRFFQ69G5FAV", "short"])("rejects the bad id %s with 400", async (id) => {
     const response = await app.inject({ url: `/v1/notes/${encodeURIComponent(id)}` });
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toContain("params /id must match pattern");
@@ -182,7 +193,7 @@ describe("operations endpoints", () => {
     expect(document.openapi).toMatch(/^3\./);
     expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(["/v1/notes", "/v1/notes/{id}", "/health/live", "/health/ready"]));
     expect(document.paths["/v1/notes"].post.requestBody.content["application/json"].schema.required).toEqual(["title", "body"]);
-    expect(document.components.schemas.Note.properties.id.pattern).toBe("^[0-9a-z]{10}[0-9a-f]{12}$");
+    expect(document.components.schemas.Note.properties.id.pattern).toBe("^[0-7][0-9A-HJKMNP-TV-Z]{25}$");
     const docs = await app.inject({ url: "/docs/" });
     expect(docs.statusCode).toBe(200);
     expect(docs.headers["content-type"]).toContain("text/html");

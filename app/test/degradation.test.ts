@@ -54,7 +54,7 @@ describe("while Redis is down", () => {
     expect(list.statusCode).toBe(200);
     expect(list.headers["x-degraded"]).toContain("served-from=cache");
 
-    const uncached = await app.inject({ url: "/v1/notes/0000000000aaaaaaaaaaaa" });
+    const uncached = await app.inject({ url: "/v1/notes/01ARZ3NDEKTSV4RRFFQ69G5FAV" });
     expect(uncached.statusCode).toBe(503);
 
     const deletion = await app.inject({ method: "DELETE", url: `/v1/notes/${note.id}` });
