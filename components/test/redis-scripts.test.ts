@@ -5,7 +5,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { REDIS_SCRIPTS } from "../redis";
+import { REDIS_SCRIPTS } from "../redis/scripts";
 
 const children: ChildProcess[] = [];
 const dirs: string[] = [];

@@ -1,0 +1,130 @@
+/** Redis arguments, their defaults and their validation. */
+import type * as pulumi from "@pulumi/pulumi";
+import type { NetworkPeer } from "../lib/k8s";
+import { ArgumentError, checkCpu, checkDnsLabel, checkInt, checkMemory, checkOneOf, memoryBytes } from "../lib/validate";
+
+const COMPONENT = "Redis";
+
+export enum RedisMode {
+  /** One Redis pod. */
+  Standalone = "standalone",
+  /** Replicas with a Sentinel beside each, for automatic failover; clients connect through Sentinel. */
+  Sentinel = "sentinel",
+}
+
+export enum AppendFsync {
+  Always = "always",
+  EverySec = "everysec",
+  No = "no",
+}
+
+export const EVICTION_POLICIES = [
+  "noeviction",
+  "allkeys-lru",
+  "allkeys-lfu",
+  "allkeys-random",
+  "volatile-lru",
+  "volatile-lfu",
+  "volatile-random",
+  "volatile-ttl",
+] as const;
+
+/** Official images, pinned. */
+export const REDIS_IMAGE = "redis:8.8.0";
+export const REDIS_EXPORTER_IMAGE = "oliver006/redis_exporter:v1.90.0";
+
+export interface RedisArgs {
+  /** Namespace of every object. @default the Kubernetes provider's namespace */
+  readonly namespace?: pulumi.Input<string>;
+  /** `app.kubernetes.io/name` of the Redis pods. @default the component name */
+  readonly appName?: string;
+  /** Standalone or Sentinel (HA). @default RedisMode.Standalone */
+  readonly mode?: RedisMode;
+  /** Redis pods: 1 in standalone mode, 3 to 9 in Sentinel mode. @default 1 (standalone), 3 (sentinel) */
+  readonly replicas?: number;
+  /** Redis image. @default REDIS_IMAGE (official `redis`, pinned) */
+  readonly image?: string;
+  /** redis_exporter image. @default REDIS_EXPORTER_IMAGE (pinned) */
+  readonly exporterImage?: string;
+  /** Size of each pod's volume. @default "1Gi" */
+  readonly storageSize?: string;
+  /** StorageClass of the volumes. @default unset: the cluster's default class */
+  readonly storageClassName?: string;
+  /** AOF fsync policy. @default AppendFsync.EverySec */
+  readonly appendFsync?: AppendFsync;
+  /** maxmemory in MiB. @default 100 */
+  readonly maxMemoryMb?: number;
+  /** Memory request and limit of the Redis container; must exceed maxMemoryMb by 10%. @default "192Mi" */
+  readonly memoryLimit?: string;
+  /** CPU request of the Redis container. @default "50m" */
+  readonly cpuRequest?: string;
+  /** CPU limit of the Redis container. @default "500m" */
+  readonly cpuLimit?: string;
+  /** maxmemory-policy. @default "noeviction" (writes fail when full; nothing is lost silently) */
+  readonly evictionPolicy?: string;
+  /** Sentinel master name. @default "main" */
+  readonly masterName?: string;
+  /** Pods allowed to connect (6379, and 26379 in Sentinel mode). @default [] (nobody but the Redis pods themselves) */
+  readonly clients?: NetworkPeer[];
+  /** Prometheus, admitted to the exporter port 9121. @default { namespace: "monitoring" } */
+  readonly prometheus?: NetworkPeer;
+  /** Require Redis pods on distinct nodes (Sentinel mode); otherwise it is only preferred. @default false */
+  readonly requireAntiAffinity?: boolean;
+}
+
+export interface ResolvedRedisArgs {
+  readonly appName: string;
+  readonly mode: RedisMode;
+  readonly replicas: number;
+  readonly image: string;
+  readonly exporterImage: string;
+  readonly storageSize: string;
+  readonly appendFsync: AppendFsync;
+  readonly maxMemoryMb: number;
+  readonly memoryLimit: string;
+  readonly cpuRequest: string;
+  readonly cpuLimit: string;
+  readonly evictionPolicy: string;
+  readonly masterName: string;
+  readonly clients: NetworkPeer[];
+  readonly prometheus: NetworkPeer;
+  readonly requireAntiAffinity: boolean;
+  readonly quorum: number;
+}
+
+/** Pure: validates the args and resolves every default. */
+export function resolveRedisArgs(name: string, args: RedisArgs): ResolvedRedisArgs {
+  const mode = checkOneOf(COMPONENT, "mode", args.mode ?? RedisMode.Standalone, [RedisMode.Standalone, RedisMode.Sentinel]);
+  const sentinel = mode === RedisMode.Sentinel;
+  const replicas = args.replicas ?? (sentinel ? 3 : 1);
+  if (!sentinel && replicas !== 1) {
+    throw new ArgumentError(COMPONENT, "replicas", replicas, 'must be 1 in standalone mode; use mode RedisMode.Sentinel for replicas with failover.');
+  }
+  if (sentinel) checkInt(COMPONENT, "replicas", replicas, 3, 9);
+  const maxMemoryMb = checkInt(COMPONENT, "maxMemoryMb", args.maxMemoryMb ?? 100, 16, 65536);
+  const memoryLimit = checkMemory(COMPONENT, "memoryLimit", args.memoryLimit ?? "192Mi");
+  if (!(memoryBytes(memoryLimit) > maxMemoryMb * 1024 * 1024 * 1.1)) {
+    throw new ArgumentError(COMPONENT, "memoryLimit", memoryLimit, `must exceed maxMemoryMb (${maxMemoryMb} MiB) by at least 10% for replication buffers and AOF rewrites.`);
+  }
+  const image = args.image ?? REDIS_IMAGE;
+  if (!/[:@]/.test(image.split("/").pop() ?? "")) throw new ArgumentError(COMPONENT, "image", image, "pin a tag or digest, e.g. redis:8.8.0.");
+  return {
+    appName: checkDnsLabel(COMPONENT, "appName", args.appName ?? name),
+    mode,
+    replicas,
+    image,
+    exporterImage: args.exporterImage ?? REDIS_EXPORTER_IMAGE,
+    storageSize: checkMemory(COMPONENT, "storageSize", args.storageSize ?? "1Gi"),
+    appendFsync: checkOneOf(COMPONENT, "appendFsync", args.appendFsync ?? AppendFsync.EverySec, [AppendFsync.Always, AppendFsync.EverySec, AppendFsync.No]),
+    maxMemoryMb,
+    memoryLimit,
+    cpuRequest: checkCpu(COMPONENT, "cpuRequest", args.cpuRequest ?? "50m"),
+    cpuLimit: checkCpu(COMPONENT, "cpuLimit", args.cpuLimit ?? "500m"),
+    evictionPolicy: checkOneOf(COMPONENT, "evictionPolicy", args.evictionPolicy ?? "noeviction", EVICTION_POLICIES),
+    masterName: checkDnsLabel(COMPONENT, "masterName", args.masterName ?? "main"),
+    clients: args.clients ?? [],
+    prometheus: args.prometheus ?? { namespace: "monitoring" },
+    requireAntiAffinity: args.requireAntiAffinity ?? false,
+    quorum: Math.floor(replicas / 2) + 1,
+  };
+}

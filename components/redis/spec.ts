@@ -1,0 +1,219 @@
+/** Pure builders of the Redis objects' specs, from the resolved args and the names Pulumi assigns. */
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import { peerSelector, restrictedContainer, restrictedPod, tcpPorts } from "../lib/k8s";
+import { RedisMode, type ResolvedRedisArgs } from "./args";
+
+type Labels = Record<string, string>;
+
+export const REDIS_PORT = 6379;
+export const SENTINEL_PORT = 26379;
+export const METRICS_PORT = 9121;
+/** Key of the password in its Secret. */
+export const PASSWORD_KEY = "redis-password";
+const REDIS_UID = 999; // the `redis` user of the official Debian-based image
+const EXPORTER_UID = 59000; // the user of the redis_exporter image
+
+/** Names of sibling objects the containers refer to; the Service's and Secret's are known only once Pulumi creates them. */
+export interface RedisContainerNames {
+  readonly passwordSecretName: pulumi.Input<string>;
+  readonly headlessServiceName: pulumi.Input<string>;
+  readonly statefulSetName: string;
+}
+
+export interface RedisStatefulSetParts extends RedisContainerNames {
+  readonly scriptsConfigMapName: pulumi.Input<string>;
+  /** Labels the StatefulSet selects its pods by. */
+  readonly selector: Labels;
+  /** All labels of the pods (selector plus recommended labels). */
+  readonly podLabels: Labels;
+  /** Unset: the cluster's default StorageClass. */
+  readonly storageClassName: string | undefined;
+}
+
+export function isSentinelMode(r: ResolvedRedisArgs): boolean {
+  return r.mode === RedisMode.Sentinel;
+}
+
+/** Fixed so the script env (STATEFULSET) and the sentinel addresses can name the pods before they exist. */
+export function redisStatefulSetName(componentName: string): string {
+  return componentName.slice(0, 40);
+}
+
+/** ".<ns>.svc" so clients in other namespaces resolve the Services; empty when the namespace is the provider's. */
+export function serviceDomain(namespace: string | undefined): string {
+  return namespace ? `.${namespace}.svc` : "";
+}
+
+/** Comma list of every pod's Sentinel, through the headless Service (clients need all of them to survive a failover). */
+export function sentinelAddresses(statefulSetName: string, headlessServiceName: string, domain: string, replicas: number): string {
+  return Array.from({ length: replicas }, (_, i) => `${statefulSetName}-${i}.${headlessServiceName}${domain}:${SENTINEL_PORT}`).join(",");
+}
+
+function servicePort(name: "redis" | "sentinel", port: number): k8s.types.input.core.v1.ServicePort {
+  return { name, port, targetPort: name, protocol: "TCP" };
+}
+
+/** Gives each pod a stable DNS name; not-ready pods are published so peers can find a master during startup. */
+export function headlessServiceSpec(r: ResolvedRedisArgs, selector: Labels): k8s.types.input.core.v1.ServiceSpec {
+  return {
+    clusterIP: "None",
+    publishNotReadyAddresses: true,
+    selector,
+    ports: isSentinelMode(r) ? [servicePort("redis", REDIS_PORT), servicePort("sentinel", SENTINEL_PORT)] : [servicePort("redis", REDIS_PORT)],
+  };
+}
+
+/** In Sentinel mode clients must ask Sentinel for the master, so only Sentinel is exposed. */
+export function clientServiceSpec(r: ResolvedRedisArgs, selector: Labels): k8s.types.input.core.v1.ServiceSpec {
+  return { type: "ClusterIP", selector, ports: isSentinelMode(r) ? [servicePort("sentinel", SENTINEL_PORT)] : [servicePort("redis", REDIS_PORT)] };
+}
+
+function passwordEnv(passwordSecretName: pulumi.Input<string>): k8s.types.input.core.v1.EnvVar {
+  return { name: "REDIS_PASSWORD", valueFrom: { secretKeyRef: { name: passwordSecretName, key: PASSWORD_KEY } } };
+}
+
+/** What the start scripts read (see scripts.ts). */
+export function scriptEnv(r: ResolvedRedisArgs, names: RedisContainerNames): k8s.types.input.core.v1.EnvVar[] {
+  return [
+    { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+    passwordEnv(names.passwordSecretName),
+    { name: "REDIS_MODE", value: r.mode },
+    { name: "REDIS_REPLICAS", value: String(r.replicas) },
+    { name: "STATEFULSET", value: names.statefulSetName },
+    { name: "HEADLESS_SERVICE", value: names.headlessServiceName },
+    { name: "MASTER_NAME", value: r.masterName },
+    { name: "SENTINEL_QUORUM", value: String(r.quorum) },
+    { name: "REDIS_APPENDFSYNC", value: r.appendFsync },
+    { name: "REDIS_MAXMEMORY_MB", value: String(r.maxMemoryMb) },
+    { name: "REDIS_MAXMEMORY_POLICY", value: r.evictionPolicy },
+  ];
+}
+
+/** Startup, liveness and readiness by an authenticated PING, so a server that refuses the password is not ready. */
+export function pingProbes(port: number): Pick<k8s.types.input.core.v1.Container, "startupProbe" | "livenessProbe" | "readinessProbe"> {
+  const exec = { command: ["sh", "-c", `REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -h 127.0.0.1 -p ${port} ping | grep -q PONG`] };
+  return {
+    // Up to 5 minutes: loading a large AOF is slow.
+    startupProbe: { exec, periodSeconds: 5, failureThreshold: 60, timeoutSeconds: 3 },
+    livenessProbe: { exec, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 3 },
+    readinessProbe: { exec, periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 3 },
+  };
+}
+
+/** Redis, Sentinel beside it in Sentinel mode, and the exporter sidecar. */
+export function redisContainers(r: ResolvedRedisArgs, names: RedisContainerNames): k8s.types.input.core.v1.Container[] {
+  const env = scriptEnv(r, names);
+  const mounts: k8s.types.input.core.v1.VolumeMount[] = [
+    { name: "data", mountPath: "/data" },
+    { name: "run", mountPath: "/run/redis" },
+    { name: "scripts", mountPath: "/scripts", readOnly: true },
+    { name: "tmp", mountPath: "/tmp" },
+  ];
+  const redis: k8s.types.input.core.v1.Container = {
+    name: "redis",
+    image: r.image,
+    command: ["sh", "/scripts/redis.sh"],
+    ports: [{ name: "redis", containerPort: REDIS_PORT, protocol: "TCP" }],
+    env,
+    resources: { requests: { cpu: r.cpuRequest, memory: r.memoryLimit }, limits: { cpu: r.cpuLimit, memory: r.memoryLimit } },
+    ...pingProbes(REDIS_PORT),
+    securityContext: restrictedContainer(REDIS_UID),
+    volumeMounts: mounts,
+  };
+  const sentinel: k8s.types.input.core.v1.Container = {
+    name: "sentinel",
+    image: r.image,
+    command: ["sh", "/scripts/sentinel.sh"],
+    ports: [{ name: "sentinel", containerPort: SENTINEL_PORT, protocol: "TCP" }],
+    env,
+    resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
+    ...pingProbes(SENTINEL_PORT),
+    securityContext: restrictedContainer(REDIS_UID),
+    // Sentinel keeps its state in the run emptyDir; only Redis owns the data volume.
+    volumeMounts: mounts.filter((m) => m.name !== "data"),
+  };
+  const exporter: k8s.types.input.core.v1.Container = {
+    name: "exporter",
+    image: r.exporterImage,
+    ports: [{ name: "metrics", containerPort: METRICS_PORT, protocol: "TCP" }],
+    env: [{ name: "REDIS_ADDR", value: `redis://127.0.0.1:${REDIS_PORT}` }, passwordEnv(names.passwordSecretName)],
+    resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+    livenessProbe: { httpGet: { path: "/health", port: "metrics" }, periodSeconds: 15, failureThreshold: 3 },
+    readinessProbe: { httpGet: { path: "/health", port: "metrics" }, periodSeconds: 10 },
+    securityContext: restrictedContainer(EXPORTER_UID),
+  };
+  return isSentinelMode(r) ? [redis, sentinel, exporter] : [redis, exporter];
+}
+
+/** Spreads Sentinel-mode replicas over nodes so one node's loss cannot take the quorum; none in standalone mode. */
+export function podAffinity(r: ResolvedRedisArgs, selector: Labels): k8s.types.input.core.v1.Affinity | undefined {
+  if (!isSentinelMode(r)) return undefined;
+  const term = { labelSelector: { matchLabels: selector }, topologyKey: "kubernetes.io/hostname" };
+  return {
+    podAntiAffinity: r.requireAntiAffinity
+      ? { requiredDuringSchedulingIgnoredDuringExecution: [term] }
+      : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] },
+  };
+}
+
+export function statefulSetSpec(r: ResolvedRedisArgs, parts: RedisStatefulSetParts): k8s.types.input.apps.v1.StatefulSetSpec {
+  return {
+    serviceName: parts.headlessServiceName,
+    replicas: r.replicas,
+    // Pods start one by one so pod 0 is the first master and the others find it.
+    podManagementPolicy: "OrderedReady",
+    selector: { matchLabels: parts.selector },
+    updateStrategy: { type: "RollingUpdate" },
+    template: {
+      metadata: {
+        labels: parts.podLabels,
+        annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(METRICS_PORT), "prometheus.io/path": "/metrics" },
+      },
+      spec: {
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        securityContext: restrictedPod(REDIS_UID),
+        terminationGracePeriodSeconds: 30,
+        affinity: podAffinity(r, parts.selector),
+        containers: redisContainers(r, parts),
+        volumes: [
+          { name: "run", emptyDir: { sizeLimit: "16Mi" } },
+          { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
+          { name: "scripts", configMap: { name: parts.scriptsConfigMapName, defaultMode: 0o555 } },
+        ],
+      },
+    },
+    volumeClaimTemplates: [
+      {
+        metadata: { name: "data", labels: parts.selector },
+        spec: {
+          accessModes: ["ReadWriteOnce"],
+          storageClassName: parts.storageClassName,
+          resources: { requests: { storage: r.storageSize } },
+        },
+      },
+    ],
+    // The data outlives the StatefulSet: deleting or scaling down must not delete the AOF.
+    persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+  };
+}
+
+/** Sentinel mode only: one pod down at a time keeps the quorum during node drains. */
+export function podDisruptionBudgetSpec(selector: Labels): k8s.types.input.policy.v1.PodDisruptionBudgetSpec {
+  return { maxUnavailable: 1, selector: { matchLabels: selector } };
+}
+
+/** Ingress only: the Redis pods among themselves, the clients, and Prometheus on the exporter port. */
+export function networkPolicySpec(r: ResolvedRedisArgs, selector: Labels): k8s.types.input.networking.v1.NetworkPolicySpec {
+  const redisPorts = isSentinelMode(r) ? [REDIS_PORT, SENTINEL_PORT] : [REDIS_PORT];
+  return {
+    podSelector: { matchLabels: selector },
+    policyTypes: ["Ingress"],
+    ingress: [
+      { from: [peerSelector({ podLabels: selector })], ports: tcpPorts(redisPorts) },
+      ...r.clients.map((peer) => ({ from: [peerSelector(peer)], ports: tcpPorts(peer.ports ?? redisPorts) })),
+      { from: [peerSelector(r.prometheus)], ports: tcpPorts(r.prometheus.ports ?? [METRICS_PORT]) },
+    ],
+  };
+}
