@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import {
+  EdgeMode,
+  certManagerAnnotations,
+  gatewaySpec,
+  ingressSpec,
+  redirectRouteSpec,
+  resolveEdgeArgs,
+  routeParentRefs,
+  routeSpec,
+  securityHeaders,
+  tlsSecretName,
+} from "../edge";
+
+// The spec builders are pure: no Pulumi runtime, plain values in and out.
+const base = { hostname: "notes.example.com", serviceName: "api-svc", clusterIssuerName: "ca-issuer" };
+
+describe("gatewaySpec / redirectRouteSpec", () => {
+  const r = resolveEdgeArgs("edge", { ...base, gatewayName: "public", gatewayClassName: "istio" });
+
+  it("listens on HTTP 80 and on HTTPS 443 with the cert-manager Secret, for routes of its namespace", () => {
+    expect(gatewaySpec(r, tlsSecretName("edge"))).toEqual({
+      gatewayClassName: "istio",
+      listeners: [
+        { name: "http", protocol: "HTTP", port: 80, hostname: "notes.example.com", allowedRoutes: { namespaces: { from: "Same" } } },
+        {
+          name: "https",
+          protocol: "HTTPS",
+          port: 443,
+          hostname: "notes.example.com",
+          tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", group: "", name: "edge-tls" }] },
+          allowedRoutes: { namespaces: { from: "Same" } },
+        },
+      ],
+    });
+  });
+
+  it("redirects the HTTP listener to https with a 301", () => {
+    expect(redirectRouteSpec(r)).toEqual({
+      parentRefs: [{ name: "public", sectionName: "http" }],
+      hostnames: ["notes.example.com"],
+      rules: [{ filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 301 } }] }],
+    });
+  });
+});
+
+describe("routeSpec / routeParentRefs", () => {
+  it("attaches to the HTTPS listener of the created Gateway and sends / to the Service with the security headers", () => {
+    const spec = routeSpec(resolveEdgeArgs("edge", { ...base, servicePort: 3000, hstsMaxAgeSeconds: 600 }), "api-svc");
+    expect(spec.parentRefs).toEqual([{ name: "edge", sectionName: "https" }]);
+    expect(spec.rules).toEqual([
+      {
+        matches: [{ path: { type: "PathPrefix", value: "/" } }],
+        filters: [{ type: "ResponseHeaderModifier", responseHeaderModifier: { set: securityHeaders(600) } }],
+        backendRefs: [{ name: "api-svc", port: 3000 }],
+      },
+    ]);
+  });
+
+  it("adds no filter when the security headers are off", () => {
+    expect(routeSpec(resolveEdgeArgs("edge", { ...base, securityHeaders: false }), "api-svc").rules[0]?.filters).toEqual([]);
+  });
+
+  it("references an existing Gateway with only the fields that were given", () => {
+    const ref = (gateway: { name: string; namespace?: string; sectionName?: string }) => routeParentRefs(resolveEdgeArgs("edge", { ...base, gateway }));
+    expect(ref({ name: "shared" })).toEqual([{ name: "shared" }]);
+    expect(ref({ name: "shared", namespace: "infra", sectionName: "https" })).toEqual([{ name: "shared", namespace: "infra", sectionName: "https" }]);
+  });
+});
+
+describe("securityHeaders", () => {
+  it("sets HSTS with the given max-age and the fixed hardening headers", () => {
+    expect(securityHeaders(86400)).toEqual([
+      { name: "Strict-Transport-Security", value: "max-age=86400; includeSubDomains" },
+      { name: "X-Content-Type-Options", value: "nosniff" },
+      { name: "X-Frame-Options", value: "DENY" },
+      { name: "Referrer-Policy", value: "no-referrer" },
+    ]);
+  });
+});
+
+describe("ingressSpec / certManagerAnnotations", () => {
+  it("routes every path of the host to the Service, with TLS from the cert-manager Secret", () => {
+    const r = resolveEdgeArgs("edge", { ...base, mode: EdgeMode.Ingress, servicePort: 3000 });
+    expect(ingressSpec(r, "api-svc", tlsSecretName("edge"))).toEqual({
+      ingressClassName: "nginx",
+      tls: [{ hosts: ["notes.example.com"], secretName: "edge-tls" }],
+      rules: [
+        {
+          host: "notes.example.com",
+          http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "api-svc", port: { number: 3000 } } } }] },
+        },
+      ],
+    });
+  });
+
+  it("names the ClusterIssuer in cert-manager's annotation", () => {
+    expect(certManagerAnnotations("letsencrypt")).toEqual({ "cert-manager.io/cluster-issuer": "letsencrypt" });
+  });
+});
