@@ -5,7 +5,6 @@ import { type AppServiceArgs, resolveAppServiceArgs } from "./args";
 import { configChecksum, configMapData, deploymentSpec, hpaSpec, networkPolicySpec, pdbSpec, podSelector, secretEnv, serviceSpec } from "./spec";
 
 export * from "./args";
-export * from "./spec";
 
 /**
  * The Node service on Kubernetes: Deployment, Service, HPA, PDB, ServiceAccount,

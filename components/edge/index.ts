@@ -5,7 +5,7 @@ import { type EdgeArgs, EdgeMode, resolveEdgeArgs } from "./args";
 import { certManagerAnnotations, gatewaySpec, ingressSpec, redirectRouteSpec, routeSpec, tlsSecretName } from "./spec";
 
 export * from "./args";
-export * from "./spec";
+export { securityHeaders } from "./spec";
 
 const GATEWAY_API = "gateway.networking.k8s.io/v1";
 

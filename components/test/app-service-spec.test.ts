@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type AppServiceArgs, configChecksum, configMapData, deploymentSpec, egressRules, hpaSpec, networkPolicySpec, resolveAppServiceArgs, secretEnv } from "../app-service";
+import { type AppServiceArgs, resolveAppServiceArgs } from "../app-service/args";
+import { configChecksum, configMapData, deploymentSpec, egressRules, hpaSpec, networkPolicySpec, secretEnv } from "../app-service/spec";
 
 // The spec builders are pure: no Pulumi runtime, plain values in and out.
 const base: AppServiceArgs = { image: "ghcr.io/acme/notes@sha256:" + "b".repeat(64) };

@@ -1,16 +1,15 @@
 import { describe, expect, it } from "vitest";
+import { EdgeMode, resolveEdgeArgs } from "../edge/args";
 import {
-  EdgeMode,
   certManagerAnnotations,
   gatewaySpec,
   ingressSpec,
   redirectRouteSpec,
-  resolveEdgeArgs,
   routeParentRefs,
   routeSpec,
   securityHeaders,
   tlsSecretName,
-} from "../edge";
+} from "../edge/spec";
 
 // The spec builders are pure: no Pulumi runtime, plain values in and out.
 const base = { hostname: "notes.example.com", serviceName: "api-svc", clusterIssuerName: "ca-issuer" };
