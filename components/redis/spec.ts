@@ -110,29 +110,28 @@ export function redisContainers(r: ResolvedRedisArgs, names: RedisContainerNames
     { name: "scripts", mountPath: "/scripts", readOnly: true },
     { name: "tmp", mountPath: "/tmp" },
   ];
-  const redis: k8s.types.input.core.v1.Container = {
-    name: "redis",
+  // Redis and Sentinel run the same image from their start scripts, with the same environment.
+  const scriptContainer = (
+    name: "redis" | "sentinel",
+    port: number,
+    resources: k8s.types.input.core.v1.ResourceRequirements,
+    volumeMounts: k8s.types.input.core.v1.VolumeMount[],
+  ): k8s.types.input.core.v1.Container => ({
+    name,
     image: r.image,
-    command: ["sh", "/scripts/redis.sh"],
-    ports: [{ name: "redis", containerPort: REDIS_PORT, protocol: "TCP" }],
+    command: ["sh", `/scripts/${name}.sh`],
+    ports: [{ name, containerPort: port, protocol: "TCP" }],
     env,
-    resources: { requests: { cpu: r.cpuRequest, memory: r.memoryLimit }, limits: { cpu: r.cpuLimit, memory: r.memoryLimit } },
-    ...pingProbes(REDIS_PORT),
+    resources,
+    ...pingProbes(port),
     securityContext: restrictedContainer(REDIS_UID),
-    volumeMounts: mounts,
-  };
-  const sentinel: k8s.types.input.core.v1.Container = {
-    name: "sentinel",
-    image: r.image,
-    command: ["sh", "/scripts/sentinel.sh"],
-    ports: [{ name: "sentinel", containerPort: SENTINEL_PORT, protocol: "TCP" }],
-    env,
-    resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
-    ...pingProbes(SENTINEL_PORT),
-    securityContext: restrictedContainer(REDIS_UID),
-    // Sentinel keeps its state in the run emptyDir; only Redis owns the data volume.
-    volumeMounts: mounts.filter((m) => m.name !== "data"),
-  };
+    volumeMounts,
+  });
+  const redisResources = { requests: { cpu: r.cpuRequest, memory: r.memoryLimit }, limits: { cpu: r.cpuLimit, memory: r.memoryLimit } };
+  const redis = scriptContainer("redis", REDIS_PORT, redisResources, mounts);
+  // Sentinel keeps its state in the run emptyDir; only Redis owns the data volume.
+  const sentinelResources = { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "64Mi" } };
+  const sentinel = scriptContainer("sentinel", SENTINEL_PORT, sentinelResources, mounts.filter((m) => m.name !== "data"));
   const exporter: k8s.types.input.core.v1.Container = {
     name: "exporter",
     image: r.exporterImage,
