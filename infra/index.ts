@@ -12,6 +12,7 @@ import {
   Edge,
   EdgeMode,
   IssuerKind,
+  edgeProxyPodLabels,
   type NetworkPeer,
   Redis,
   RedisMode,
@@ -118,9 +119,9 @@ const redis = new Redis("redis", {
   prometheus: { namespace: s.observability.prometheusNamespace },
 }, providerOpts);
 
-// Who may call the service: the edge proxy pods.
+// Who may call the service: the edge proxy pods (labelled through the created Gateway's infrastructure labels).
 const edgePeers: NetworkPeer[] = createsGateway
-  ? [{ namespace: s.edge.edgeProxyNamespace, podLabels: { "gateway.networking.k8s.io/gateway-name": gatewayName } }]
+  ? [{ namespace: s.edge.edgeProxyNamespace, podLabels: edgeProxyPodLabels(s.appName) }]
   : [{ namespace: s.edge.edgeProxyNamespace ?? s.edge.gatewayNamespace }];
 
 const sentinel = s.redis.mode === "sentinel";

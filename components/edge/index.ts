@@ -2,10 +2,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { recommendedLabels } from "../lib/k8s";
 import { type EdgeArgs, EdgeMode, resolveEdgeArgs } from "./args";
-import { certManagerAnnotations, gatewaySpec, ingressSpec, redirectRouteSpec, routeSpec, tlsSecretName } from "./spec";
+import { certManagerAnnotations, edgeProxyPodLabels, gatewaySpec, ingressSpec, redirectRouteSpec, routeSpec, tlsSecretName } from "./spec";
 
 export * from "./args";
-export { securityHeaders } from "./spec";
+export { edgeProxyPodLabels, securityHeaders } from "./spec";
 
 const GATEWAY_API = "gateway.networking.k8s.io/v1";
 
@@ -17,6 +17,8 @@ export class Edge extends pulumi.ComponentResource {
   readonly gatewayName: pulumi.Output<string>;
   /** Name of the Secret cert-manager writes the certificate into (when this component terminates TLS), else empty. */
   readonly tlsSecretName: pulumi.Output<string>;
+  /** Labels of the proxy pods of the Gateway this component creates (see edgeProxyPodLabels), else empty. */
+  readonly proxyPodLabels: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:edge:Edge", name, {}, opts);
@@ -47,7 +49,8 @@ export class Edge extends pulumi.ComponentResource {
       this.tlsSecretName = pulumi.output(r.createsGateway ? tlsSecret : "");
     }
 
+    this.proxyPodLabels = pulumi.output(r.createsGateway ? edgeProxyPodLabels(r.appName) : {});
     this.url = pulumi.output(`https://${r.hostname}`);
-    this.registerOutputs({ url: this.url, gatewayName: this.gatewayName, tlsSecretName: this.tlsSecretName });
+    this.registerOutputs({ url: this.url, gatewayName: this.gatewayName, tlsSecretName: this.tlsSecretName, proxyPodLabels: this.proxyPodLabels });
   }
 }

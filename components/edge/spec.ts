@@ -25,6 +25,7 @@ export interface GatewayListener {
 export interface GatewaySpec {
   readonly gatewayClassName: string;
   readonly listeners: GatewayListener[];
+  readonly infrastructure: { readonly labels: Record<string, string> };
 }
 
 export interface RouteParentRef {
@@ -47,6 +48,17 @@ export interface HttpRouteSpec {
   readonly parentRefs: RouteParentRef[];
   readonly hostnames: string[];
   readonly rules: RouteRule[];
+}
+
+/**
+ * Labels the created Gateway asks its implementation to put on the proxy pods it runs
+ * (`spec.infrastructure.labels`), so the service's NetworkPolicy can admit exactly those pods.
+ * Implementations agree on no pod label of their own: NGINX Gateway Fabric, for one, puts the
+ * Gateway's name in an annotation, which a NetworkPolicy cannot select on. The keys avoid the
+ * `name`, `instance` and `managed-by` labels that implementations use in their own selectors.
+ */
+export function edgeProxyPodLabels(appName: string): Record<string, string> {
+  return { "app.kubernetes.io/part-of": appName, "app.kubernetes.io/component": "edge-proxy" };
 }
 
 /** Headers every response gets at the edge. */
@@ -97,6 +109,7 @@ export function gatewaySpec(r: ResolvedEdgeArgs, tlsSecret: string): GatewaySpec
         allowedRoutes: { namespaces: { from: "Same" } },
       },
     ],
+    infrastructure: { labels: edgeProxyPodLabels(r.appName) },
   };
 }
 

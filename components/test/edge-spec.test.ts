@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { EdgeMode, resolveEdgeArgs } from "../edge/args";
 import {
   certManagerAnnotations,
+  edgeProxyPodLabels,
   gatewaySpec,
   ingressSpec,
   redirectRouteSpec,
@@ -31,7 +32,12 @@ describe("gatewaySpec / redirectRouteSpec", () => {
           allowedRoutes: { namespaces: { from: "Same" } },
         },
       ],
+      infrastructure: { labels: { "app.kubernetes.io/part-of": "edge", "app.kubernetes.io/component": "edge-proxy" } },
     });
+  });
+
+  it("labels the proxy pods it asks for with names no implementation uses in its own selectors", () => {
+    expect(edgeProxyPodLabels("notes")).toEqual({ "app.kubernetes.io/part-of": "notes", "app.kubernetes.io/component": "edge-proxy" });
   });
 
   it("redirects the HTTP listener to https with a 301", () => {

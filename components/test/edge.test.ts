@@ -34,6 +34,8 @@ describe("Edge", () => {
       expect.objectContaining({ name: "http", protocol: "HTTP", port: 80, hostname: "notes.example.com" }),
       expect.objectContaining({ name: "https", protocol: "HTTPS", port: 443, tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", group: "", name: "edge-tls" }] } }),
     ]);
+    expect(gw.spec.infrastructure).toEqual({ labels: { "app.kubernetes.io/part-of": "edge", "app.kubernetes.io/component": "edge-proxy" } });
+    expect(await value(edge.proxyPodLabels)).toEqual(gw.spec.infrastructure.labels);
     const routes = byType(`${CR}HTTPRoute`).map((r) => r.inputs.spec);
     const redirect = routes.find((r) => r.parentRefs[0].sectionName === "http");
     const main = routes.find((r) => r.parentRefs[0].sectionName === "https");
@@ -49,6 +51,7 @@ describe("Edge", () => {
     expect(await value(edge.gatewayName)).toBe("shared");
     await settle();
     expect(byType(`${CR}Gateway`)).toHaveLength(0);
+    expect(await value(edge.proxyPodLabels)).toEqual({});
     const routes = byType(`${CR}HTTPRoute`);
     expect(routes).toHaveLength(1);
     expect(routes[0]?.inputs.spec.parentRefs).toEqual([{ name: "shared", namespace: "infra", sectionName: "https" }]);

@@ -53,6 +53,50 @@ export function crossReference(objects: readonly K8sObject[]): XrefResult {
   const portNumbers = (p: PodTemplate) => containersOf(p).flatMap((c) => arr(c["ports"]).map((x) => obj(x)["containerPort"]));
   const dataKeys = (o: K8sObject) => [...Object.keys(obj(o["data"])), ...Object.keys(obj(o["stringData"])), ...Object.keys(obj(o["binaryData"]))];
 
+  // Namespaces whose pods the set defines: a peer there must match one of them.
+  const workloadNamespaces = new Set([...pods.map((p) => p.namespace), ...objects.filter((o) => o.kind === "Gateway").map(ns)]);
+  // Proxy pods a Gateway implementation will run, labelled as the Gateway's spec.infrastructure.labels ask.
+  const gatewayProxiesIn = (namespace: string, selector: Record<string, string>) =>
+    objects.filter((o) => o.kind === "Gateway" && ns(o) === namespace && matches(selector, labelsOf(obj(obj(o["spec"])["infrastructure"])["labels"])));
+  const hasPort = (p: PodTemplate, port: Json | undefined) => (typeof port === "string" ? portNames(p).includes(port) : portNumbers(p).includes(port ?? null));
+
+  /** Every peer of a NetworkPolicy rule selects pods the set defines (or is listed as external), and every port exists. */
+  function checkPolicyRules(where: string, namespace: string, targets: PodTemplate[], direction: "ingress" | "egress", rules: JsonObject[]): void {
+    rules.forEach((rule, index) => {
+      const ports = arr(rule["ports"]).map((p) => obj(p)["port"]);
+      if (direction === "ingress") {
+        for (const port of ports) {
+          if (port !== undefined && !targets.every((t) => hasPort(t, port))) errors.push(`${where}: ingress rule ${index} port ${JSON.stringify(port)} is not a container port of every selected pod`);
+        }
+      }
+      for (const peer of arr(rule[direction === "ingress" ? "from" : "to"]).map(obj)) {
+        if (peer["ipBlock"] !== undefined) continue;
+        const podSelector = labelsOf(obj(peer["podSelector"])["matchLabels"]);
+        const nsSelector = peer["namespaceSelector"] === undefined ? undefined : labelsOf(obj(peer["namespaceSelector"])["matchLabels"]);
+        const nsNames = nsSelector && Object.keys(nsSelector).length === 1 ? nsSelector["kubernetes.io/metadata.name"] : undefined;
+        const peerNamespace = nsSelector === undefined ? namespace : nsNames;
+        const podsText = Object.keys(podSelector).length > 0 ? `pods labelled ${JSON.stringify(podSelector)}` : "every pod";
+        if (peerNamespace === undefined || !workloadNamespaces.has(peerNamespace)) {
+          const inText =
+            peerNamespace !== undefined ? `in namespace ${peerNamespace}` : Object.keys(nsSelector ?? {}).length === 0 ? "in any namespace" : `in namespaces labelled ${JSON.stringify(nsSelector)}`;
+          external.add(`${podsText} ${inText} (${direction} peer of ${where})`);
+          continue;
+        }
+        if (Object.keys(podSelector).length === 0) continue;
+        const peers = podsIn(peerNamespace, podSelector);
+        if (peers.length === 0 && gatewayProxiesIn(peerNamespace, podSelector).length === 0) {
+          errors.push(`${where}: ${direction} rule ${index} peer ${podsText} in namespace ${peerNamespace} matches no pod template and no Gateway's infrastructure labels`);
+          continue;
+        }
+        if (direction === "egress") {
+          for (const port of ports) {
+            if (port !== undefined && peers.length > 0 && !peers.some((p) => hasPort(p, port))) errors.push(`${where}: egress rule ${index} port ${JSON.stringify(port)} is not a container port of the peer pods`);
+          }
+        }
+      }
+    });
+  }
+
   for (const o of objects) {
     const where = describe(o);
     const spec = obj(o["spec"]);
@@ -89,7 +133,13 @@ export function crossReference(objects: readonly K8sObject[]): XrefResult {
       }
       case "NetworkPolicy": {
         const sel = labelsOf(obj(spec["podSelector"])["matchLabels"]);
-        if (podsIn(namespace, sel).length === 0) errors.push(`${where}: podSelector ${JSON.stringify(sel)} matches no pod template`);
+        const targets = podsIn(namespace, sel);
+        if (targets.length === 0) {
+          errors.push(`${where}: podSelector ${JSON.stringify(sel)} matches no pod template`);
+          break;
+        }
+        checkPolicyRules(where, namespace, targets, "ingress", arr(spec["ingress"]).map(obj));
+        checkPolicyRules(where, namespace, targets, "egress", arr(spec["egress"]).map(obj));
         break;
       }
       case "StatefulSet": {

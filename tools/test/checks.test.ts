@@ -110,6 +110,43 @@ describe("cross-reference check", () => {
     const { errors } = crossReference(objects as K8sObject[]);
     expect(errors.some((e) => msg.test(e)), errors.join("\n")).toBe(true);
   });
+  describe("NetworkPolicy peers and ports", () => {
+    const policy = (spec: Record<string, unknown>): K8sObject =>
+      ({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "n", namespace: "ns" }, spec: { podSelector: { matchLabels: labels }, ...spec } }) as K8sObject;
+    const proxyLabels = { "app.kubernetes.io/component": "edge-proxy" };
+    const gateway = { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "gw", namespace: "ns" }, spec: { infrastructure: { labels: proxyLabels } } } as K8sObject;
+    const fromProxies = { ingress: [{ from: [{ podSelector: { matchLabels: proxyLabels } }], ports: [{ protocol: "TCP", port: 8080 }] }] };
+
+    it("admits pods a Gateway implementation will run, as the Gateway's infrastructure labels ask", () => {
+      expect(crossReference([...good, gateway, policy(fromProxies)]).errors).toEqual([]);
+    });
+    it("reports a peer that selects no pod of the set, such as a label the proxy pods never get", () => {
+      expect(crossReference([...good, policy(fromProxies)]).errors).toEqual([
+        'NetworkPolicy ns/n: ingress rule 0 peer pods labelled {"app.kubernetes.io/component":"edge-proxy"} in namespace ns matches no pod template and no Gateway\'s infrastructure labels',
+      ]);
+    });
+    it("reports an ingress port the selected pods do not listen on, and an egress port the peer pods do not have", () => {
+      const ingress = [{ from: [{ podSelector: { matchLabels: labels } }], ports: [{ protocol: "TCP", port: 9090 }] }];
+      const egress = [{ to: [{ podSelector: { matchLabels: labels } }], ports: [{ protocol: "TCP", port: 6379 }] }];
+      expect(crossReference([...good, policy({ ingress, egress })]).errors).toEqual([
+        "NetworkPolicy ns/n: ingress rule 0 port 9090 is not a container port of every selected pod",
+        "NetworkPolicy ns/n: egress rule 0 port 6379 is not a container port of the peer pods",
+      ]);
+    });
+    it("lists peers outside the set as provided by the cluster", () => {
+      const spec = {
+        ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } }, podSelector: { matchLabels: {} } }], ports: [{ protocol: "TCP", port: "http" }] }],
+        egress: [{ to: [{ namespaceSelector: {}, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }], ports: [{ protocol: "UDP", port: 53 }] }],
+      };
+      const r = crossReference([...good, policy(spec)]);
+      expect(r.errors).toEqual([]);
+      expect(r.external).toEqual([
+        "every pod in namespace monitoring (ingress peer of NetworkPolicy ns/n)",
+        'pods labelled {"k8s-app":"kube-dns"} in any namespace (egress peer of NetworkPolicy ns/n)',
+      ]);
+    });
+  });
+
   it("lists what the cluster must provide instead of failing", () => {
     const route = { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "r", namespace: "ns" }, spec: { parentRefs: [{ name: "shared", namespace: "infra" }], rules: [{ backendRefs: [{ name: "api", port: 8080 }] }] } } as K8sObject;
     const r = crossReference([...good, route]);
