@@ -13,12 +13,26 @@ export interface ServiceProcess {
   exited: Promise<number | null>;
 }
 
+export interface StartOptions {
+  /** Entry point, relative to `cwd` or absolute. @default SERVER_ENTRY */
+  readonly entry?: string;
+  /** Working directory. @default this process's */
+  readonly cwd?: string;
+  /** Run as this user and group id (needs root). @default this process's */
+  readonly uid?: number;
+  readonly gid?: number;
+}
+
 /** Runs the built service (`node dist/server.js`, as the image does) and waits until it listens. */
-export async function startService(env: Record<string, string>): Promise<ServiceProcess> {
-  if (!existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} is missing: run "npm run build --workspace app" first`);
-  const child = spawn(process.execPath, [SERVER_ENTRY], {
+export async function startService(env: Record<string, string>, options: StartOptions = {}): Promise<ServiceProcess> {
+  const entry = options.entry ?? SERVER_ENTRY;
+  if (!existsSync(join(options.cwd ?? "", entry))) throw new Error(`${entry} is missing: run "npm run build --workspace app" first`);
+  const child = spawn(process.execPath, [entry], {
     env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", SHUTDOWN_DRAIN_DELAY_MS: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    cwd: options.cwd,
+    uid: options.uid,
+    gid: options.gid,
   });
   const logs: LogLine[] = [];
   let stderr = "";
