@@ -42,7 +42,12 @@ export class RedisServer {
 
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
     const server = new RedisServer(await freePort(), options);
-    await server.start();
+    try {
+      await server.start();
+    } catch (error) {
+      await server.stop(); // no stray process or data directory behind a failed start
+      throw error;
+    }
     return server;
   }
 
