@@ -13,4 +13,4 @@ export { Edge, type EdgeArgs, EdgeMode, type GatewayRef, edgeProxyPodLabels, res
 export { TlsIssuer, type TlsIssuerArgs, IssuerKind, resolveTlsIssuerArgs } from "./tls-issuer";
 export { ClusterAddons, type ClusterAddonsArgs, ADDON_VERSIONS, resolveClusterAddonsArgs } from "./cluster-addons";
 export { type NetworkPeer, selectorLabels, recommendedLabels } from "./lib/k8s";
-export { ArgumentError } from "./lib/validate";
+export { ArgumentError, cpuMillis, memoryBytes } from "./lib/validate";

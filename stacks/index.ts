@@ -5,6 +5,7 @@
  * the program registers any resource.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { cpuMillis, memoryBytes } from "@platform/components";
 import { z } from "zod";
 import { ENVIRONMENTS, SETTINGS, SETTING_KEYS, type Environment, type KeySpec, type SettingKey } from "./settings";
 
@@ -145,57 +146,38 @@ function suggest(key: string): string {
   return hit ? ` Did you mean "${hit}"?` : "";
 }
 
-function memMi(q: string): number {
-  const m = /^([0-9]+)(Ki|Mi|Gi|Ti)$/.exec(q);
-  if (!m) return NaN;
-  const f: Record<string, number> = { Ki: 1 / 1024, Mi: 1, Gi: 1024, Ti: 1024 * 1024 };
-  return Number(m[1]) * (f[m[2] ?? "Mi"] ?? NaN);
-}
+const MIB = 1024 * 1024;
 
-function cpuMilli(q: string): number {
-  return q.endsWith("m") ? Number(q.slice(0, -1)) : Number(q) * 1000;
-}
-
-/**
- * Pure: validates a stack's config (project-local keys, raw strings or typed values)
- * against the schema and the environment's defaults. Throws SettingsError listing
- * every problem; returns the typed settings otherwise.
- *
- * @param stack the stack name (dev and prod select their defaults unless `environment` is set)
- * @param raw the stack's config without the project prefix: `{ minReplicas: "2" }`
- * @param secretKeys keys whose values were set with --secret
- */
-export function resolveSettings(stack: string, raw: Readonly<Record<string, unknown>>, secretKeys: readonly string[] = []): Settings {
-  const issues: SettingIssue[] = [];
+/** Keys the schema does not know, each with a guess at the one that was meant. */
+function unknownKeyIssues(raw: Readonly<Record<string, unknown>>): SettingIssue[] {
   const known = new Set<string>(SETTING_KEYS);
-  for (const key of Object.keys(raw).sort()) {
-    if (!known.has(key)) {
-      issues.push({ key, value: raw[key], problem: `unknown setting.${suggest(key)} Allowed keys: ${SETTING_KEYS.join(", ")}.` });
-    }
-  }
+  return Object.keys(raw)
+    .sort()
+    .filter((key) => !known.has(key))
+    .map((key) => ({ key, value: raw[key], problem: `unknown setting.${suggest(key)} Allowed keys: ${SETTING_KEYS.join(", ")}.` }));
+}
 
-  let env: Environment | undefined;
+/** The environment whose defaults apply: the `environment` key, else the stack name when it is dev or prod. */
+function resolveEnvironment(stack: string, raw: Readonly<Record<string, unknown>>): Environment | SettingIssue {
   const envRaw = raw["environment"];
-  if (envRaw !== undefined) {
-    if (envRaw === "dev" || envRaw === "prod") env = envRaw;
-    else issues.push({ key: "environment", value: envRaw, problem: `must be ${SETTINGS.environment.allowed}.` });
-  } else if ((ENVIRONMENTS as readonly string[]).includes(stack)) {
-    env = stack as Environment;
-  } else {
-    issues.push({
-      key: "environment",
-      value: undefined,
-      problem: `required because the stack name "${stack}" is neither dev nor prod; set it to ${SETTINGS.environment.allowed}.`,
-    });
-  }
-  if (!env) throw new SettingsError(stack, issues);
+  if (envRaw === "dev" || envRaw === "prod") return envRaw;
+  if (envRaw !== undefined) return { key: "environment", value: envRaw, problem: `must be ${SETTINGS.environment.allowed}.` };
+  if ((ENVIRONMENTS as readonly string[]).includes(stack)) return stack as Environment;
+  return {
+    key: "environment",
+    value: undefined,
+    problem: `required because the stack name "${stack}" is neither dev nor prod; set it to ${SETTINGS.environment.allowed}.`,
+  };
+}
 
+/** Every key's value over the environment's defaults, checked against its schema; bad values become issues. */
+function parseValues(env: Environment, raw: Readonly<Record<string, unknown>>, secretKeys: readonly string[], issues: SettingIssue[]): Values {
   const merged: Record<string, unknown> = { ...defaultsFor(env), ...raw, environment: env };
   const v = {} as Record<SettingKey, unknown>;
   for (const key of SETTING_KEYS) {
     const spec: KeySpec = SETTINGS[key];
     const value = coerce(spec, merged[key]);
-    if (value === undefined || value === "" && spec.kind !== "string") {
+    if (value === undefined || (value === "" && spec.kind !== "string")) {
       v[key] = undefined;
       continue;
     }
@@ -210,39 +192,42 @@ export function resolveSettings(stack: string, raw: Readonly<Record<string, unkn
       issues.push({ key, value: "<hidden>", problem: `is a secret: set it with \`pulumi config set --secret ${key} ...\`, not as plain text.` });
     }
   }
-  const s = v as Values;
+  return v as Values;
+}
 
-  // Required values and contradictions.
+/** Values required by others, and combinations that contradict each other. Keys already reported are not reported again. */
+function crossFieldIssues(s: Values, raw: Readonly<Record<string, unknown>>, reported: readonly SettingIssue[]): SettingIssue[] {
+  const found: SettingIssue[] = [];
   const need = (key: SettingKey, why: string) => {
-    if (s[key] === undefined && !issues.some((i) => i.key === key)) issues.push({ key, value: undefined, problem: `required ${why}.` });
+    if (s[key] === undefined && ![...reported, ...found].some((i) => i.key === key)) found.push({ key, value: undefined, problem: `required ${why}.` });
   };
   if (s.image !== undefined && raw["imageRepository"] !== undefined) {
-    issues.push({ key: "image", value: s.image, problem: "contradicts imageRepository: set either image (prebuilt) or imageRepository (build and push), not both." });
+    found.push({ key: "image", value: s.image, problem: "contradicts imageRepository: set either image (prebuilt) or imageRepository (build and push), not both." });
   }
   if (s.image === undefined) need("imageRepository", "unless image is set: the repository to build into, such as ghcr.io/acme/notes");
   if (s.registryUsername !== undefined && raw["registryPassword"] === undefined) {
-    issues.push({ key: "registryPassword", value: undefined, problem: "required when registryUsername is set: `pulumi config set --secret registryPassword <token>`." });
+    found.push({ key: "registryPassword", value: undefined, problem: "required when registryUsername is set: `pulumi config set --secret registryPassword <token>`." });
   }
   if (raw["registryPassword"] !== undefined && s.registryUsername === undefined) {
     need("registryUsername", "when registryPassword is set");
   }
   if (s.minReplicas !== undefined && s.maxReplicas !== undefined && s.maxReplicas < s.minReplicas) {
-    issues.push({ key: "maxReplicas", value: s.maxReplicas, problem: `must be at least minReplicas (${s.minReplicas}).` });
+    found.push({ key: "maxReplicas", value: s.maxReplicas, problem: `must be at least minReplicas (${s.minReplicas}).` });
   }
-  if (s.cpuRequest !== undefined && s.cpuLimit !== undefined && cpuMilli(s.cpuLimit) < cpuMilli(s.cpuRequest)) {
-    issues.push({ key: "cpuLimit", value: s.cpuLimit, problem: `must be at least cpuRequest (${s.cpuRequest}).` });
+  if (s.cpuRequest !== undefined && s.cpuLimit !== undefined && cpuMillis(s.cpuLimit) < cpuMillis(s.cpuRequest)) {
+    found.push({ key: "cpuLimit", value: s.cpuLimit, problem: `must be at least cpuRequest (${s.cpuRequest}).` });
   }
-  if (s.memoryRequest !== undefined && s.memoryLimit !== undefined && memMi(s.memoryLimit) < memMi(s.memoryRequest)) {
-    issues.push({ key: "memoryLimit", value: s.memoryLimit, problem: `must be at least memoryRequest (${s.memoryRequest}).` });
+  if (s.memoryRequest !== undefined && s.memoryLimit !== undefined && memoryBytes(s.memoryLimit) < memoryBytes(s.memoryRequest)) {
+    found.push({ key: "memoryLimit", value: s.memoryLimit, problem: `must be at least memoryRequest (${s.memoryRequest}).` });
   }
   if (s.redisMode === "standalone" && s.redisReplicas !== undefined && s.redisReplicas !== 1) {
-    issues.push({ key: "redisReplicas", value: s.redisReplicas, problem: `must be 1 when redisMode is "standalone"; use redisMode "sentinel" for replicas.` });
+    found.push({ key: "redisReplicas", value: s.redisReplicas, problem: `must be 1 when redisMode is "standalone"; use redisMode "sentinel" for replicas.` });
   }
   if (s.redisMode === "sentinel" && s.redisReplicas !== undefined && s.redisReplicas < 3) {
-    issues.push({ key: "redisReplicas", value: s.redisReplicas, problem: `must be 3 to 9 when redisMode is "sentinel" (a Sentinel quorum needs 3).` });
+    found.push({ key: "redisReplicas", value: s.redisReplicas, problem: `must be 3 to 9 when redisMode is "sentinel" (a Sentinel quorum needs 3).` });
   }
-  if (s.redisMaxMemoryMb !== undefined && s.redisMemoryLimit !== undefined && !(memMi(s.redisMemoryLimit) > s.redisMaxMemoryMb * 1.1)) {
-    issues.push({
+  if (s.redisMaxMemoryMb !== undefined && s.redisMemoryLimit !== undefined && !(memoryBytes(s.redisMemoryLimit) > s.redisMaxMemoryMb * MIB * 1.1)) {
+    found.push({
       key: "redisMaxMemoryMb",
       value: s.redisMaxMemoryMb,
       problem: `must leave at least 10% headroom below redisMemoryLimit (${s.redisMemoryLimit}); lower it or raise redisMemoryLimit.`,
@@ -252,25 +237,47 @@ export function resolveSettings(stack: string, raw: Readonly<Record<string, unkn
   if (s.tlsIssuer === "acme") need("acmeEmail", `when tlsIssuer is "acme": the ACME account e-mail`);
   if (s.tlsIssuer === "existing") need("clusterIssuerName", `when tlsIssuer is "existing": the ClusterIssuer to use`);
   if (s.edgeMode === "ingress" && (s.gatewayName !== undefined || s.gatewayNamespace !== undefined || s.gatewayListener !== undefined)) {
-    issues.push({ key: "edgeMode", value: s.edgeMode, problem: `is "ingress" but gatewayName/gatewayNamespace/gatewayListener are set; remove them or use edgeMode "gateway".` });
+    found.push({ key: "edgeMode", value: s.edgeMode, problem: `is "ingress" but gatewayName/gatewayNamespace/gatewayListener are set; remove them or use edgeMode "gateway".` });
   }
   if (s.edgeMode === "ingress") need("edgeProxyNamespace", `when edgeMode is "ingress": the namespace of the Ingress controller pods`);
   if (s.gatewayName === undefined && (s.gatewayNamespace !== undefined || s.gatewayListener !== undefined)) {
     need("gatewayName", "when gatewayNamespace or gatewayListener is set");
   }
   if (s.shutdownDrainDelayMs !== undefined && s.shutdownGraceMs !== undefined && s.shutdownDrainDelayMs >= s.shutdownGraceMs) {
-    issues.push({ key: "shutdownDrainDelayMs", value: s.shutdownDrainDelayMs, problem: `must be below shutdownGraceMs (${s.shutdownGraceMs}).` });
+    found.push({ key: "shutdownDrainDelayMs", value: s.shutdownDrainDelayMs, problem: `must be below shutdownGraceMs (${s.shutdownGraceMs}).` });
   }
 
   if (s.renderYamlToDirectory !== undefined && (s.installCertManager || s.installGatewayApi)) {
-    issues.push({
+    found.push({
       key: "renderYamlToDirectory",
       value: s.renderYamlToDirectory,
       problem: "needs installCertManager and installGatewayApi set to false: the add-ons are Helm releases, which the provider's render mode does not write out.",
     });
   }
-  if (issues.length > 0) throw new SettingsError(stack, issues);
+  return found;
+}
 
+/**
+ * Pure: validates a stack's config (project-local keys, raw strings or typed values)
+ * against the schema and the environment's defaults. Throws SettingsError listing
+ * every problem; returns the typed settings otherwise.
+ *
+ * @param stack the stack name (dev and prod select their defaults unless `environment` is set)
+ * @param raw the stack's config without the project prefix: `{ minReplicas: "2" }`
+ * @param secretKeys keys whose values were set with --secret
+ */
+export function resolveSettings(stack: string, raw: Readonly<Record<string, unknown>>, secretKeys: readonly string[] = []): Settings {
+  const issues = unknownKeyIssues(raw);
+  const env = resolveEnvironment(stack, raw);
+  if (typeof env !== "string") throw new SettingsError(stack, [...issues, env]);
+  const s = parseValues(env, raw, secretKeys, issues);
+  issues.push(...crossFieldIssues(s, raw, issues));
+  if (issues.length > 0) throw new SettingsError(stack, issues);
+  return toSettings(env, s, raw);
+}
+
+/** The typed settings object, once every required key has been checked. */
+function toSettings(env: Environment, s: Values, raw: Readonly<Record<string, unknown>>): Settings {
   const req = <T>(x: T | undefined): T => x as T; // every required key was checked above
   return {
     environment: env,
