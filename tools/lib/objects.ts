@@ -6,6 +6,11 @@ export const REDACTED = "<redacted>";
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 
+/** Readers of untyped JSON that never throw: a missing or mistyped value reads as empty. */
+export const obj = (v: Json | undefined): JsonObject => (v !== null && typeof v === "object" && !Array.isArray(v) ? v : {});
+export const arr = (v: Json | undefined): Json[] => (Array.isArray(v) ? v : []);
+export const str = (v: Json | undefined): string | undefined => (typeof v === "string" ? v : undefined);
+
 export interface K8sObject {
   readonly apiVersion: string;
   readonly kind: string;

@@ -7,8 +7,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { RenderError, type StackConfig } from "./config";
 
-/** Pulumi's wire signature of a secret value. */
-/** Value under SIG_KEY that marks a secret. */
+/** Value under SIG_KEY that marks a secret on Pulumi's wire. */
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 /** Pulumi's special-signature key. */
 const SIG_KEY = "4dabf18193072939515e22adb298388d";

@@ -1,9 +1,6 @@
 /** Resource totals and the summary of a render. */
 import type { RecordedResource } from "./program";
-import { type Json, type JsonObject, type K8sObject, REDACTED, type Rendered, describe } from "./objects";
-
-const obj = (v: Json | undefined): JsonObject => (v !== null && typeof v === "object" && !Array.isArray(v) ? v : {});
-const arr = (v: Json | undefined): Json[] => (Array.isArray(v) ? v : []);
+import { type Json, type JsonObject, REDACTED, type Rendered, arr, describe, obj } from "./objects";
 
 /** CPU quantity → millicores. */
 export function cpuMillis(q: Json | undefined): number {

@@ -1,5 +1,5 @@
 /** Cross-reference checks over the rendered set: selectors, ports, names and keys must point at something. */
-import { type Json, type JsonObject, type K8sObject, describe } from "./objects";
+import { type Json, type JsonObject, type K8sObject, arr, describe, obj, str } from "./objects";
 
 export interface XrefResult {
   readonly errors: string[];
@@ -9,9 +9,6 @@ export interface XrefResult {
 
 const WORKLOADS = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"]);
 
-const obj = (v: Json | undefined): JsonObject => (v !== null && typeof v === "object" && !Array.isArray(v) ? v : {});
-const arr = (v: Json | undefined): Json[] => (Array.isArray(v) ? v : []);
-const str = (v: Json | undefined): string | undefined => (typeof v === "string" ? v : undefined);
 const labelsOf = (v: Json | undefined): Record<string, string> =>
   Object.fromEntries(Object.entries(obj(v)).filter((e): e is [string, string] => typeof e[1] === "string"));
 
@@ -97,6 +94,24 @@ export function crossReference(objects: readonly K8sObject[]): XrefResult {
     });
   }
 
+  /** cert-manager's ClusterIssuer annotation of a Gateway or Ingress; an issuer outside the set is listed as provided outside. */
+  const annotatedIssuer = (o: K8sObject, where: string): string | undefined => {
+    const issuer = labelsOf(o.metadata["annotations"])["cert-manager.io/cluster-issuer"];
+    if (issuer && !find("ClusterIssuer", undefined, issuer)) external.add(`ClusterIssuer ${issuer} (used by ${where})`);
+    return issuer;
+  };
+  /** A TLS Secret is in the set, or cert-manager will issue it because the object names an issuer. */
+  const checkTlsSecret = (where: string, namespace: string, name: string, issuer: string | undefined, field: string) => {
+    if (find("Secret", namespace, name)) return;
+    if (issuer) external.add(`Secret ${namespace}/${name}: TLS certificate issued by cert-manager for ${where}`);
+    else errors.push(`${where}: ${field} ${name} is not a Secret in the set and no cert-manager issuer is annotated`);
+  };
+  /** A parentRef's sectionName must name a listener of the Gateway. */
+  const checkListener = (where: string, gateway: K8sObject, section: string | undefined, field: string) => {
+    const listeners = arr(obj(gateway["spec"])["listeners"]).map((l) => str(obj(l)["name"]));
+    if (section !== undefined && !listeners.includes(section)) errors.push(`${where}: ${field} sectionName ${section} is not a listener of ${describe(gateway)}`);
+  };
+
   for (const o of objects) {
     const where = describe(o);
     const spec = obj(o["spec"]);
@@ -156,9 +171,7 @@ export function crossReference(objects: readonly K8sObject[]): XrefResult {
             external.add(`Gateway ${gwNs}/${str(ref["name"])} (parent of ${where})`);
             continue;
           }
-          const section = str(ref["sectionName"]);
-          const listeners = arr(obj(gw["spec"])["listeners"]).map((l) => str(obj(l)["name"]));
-          if (section !== undefined && !listeners.includes(section)) errors.push(`${where}: parentRef sectionName ${section} is not a listener of ${describe(gw)}`);
+          checkListener(where, gw, str(ref["sectionName"]), "parentRef");
         }
         for (const rule of arr(spec["rules"]).map(obj)) {
           for (const b of arr(rule["backendRefs"]).map(obj)) {
@@ -170,29 +183,17 @@ export function crossReference(objects: readonly K8sObject[]): XrefResult {
         break;
       }
       case "Gateway": {
-        const annotations = labelsOf(o.metadata["annotations"]);
-        const issuer = annotations["cert-manager.io/cluster-issuer"];
-        if (issuer && !find("ClusterIssuer", undefined, issuer)) external.add(`ClusterIssuer ${issuer} (used by ${where})`);
+        const issuer = annotatedIssuer(o, where);
         for (const l of arr(spec["listeners"]).map(obj)) {
           for (const c of arr(obj(l["tls"])["certificateRefs"]).map(obj)) {
-            const name = str(c["name"]) ?? "";
-            if (find("Secret", str(c["namespace"]) ?? namespace, name)) continue;
-            if (issuer) external.add(`Secret ${namespace}/${name}: TLS certificate issued by cert-manager for ${where}`);
-            else errors.push(`${where}: listener ${str(l["name"])} certificateRef ${name} is not a Secret in the set and no cert-manager issuer is annotated`);
+            checkTlsSecret(where, str(c["namespace"]) ?? namespace, str(c["name"]) ?? "", issuer, `listener ${str(l["name"])} certificateRef`);
           }
         }
         break;
       }
       case "Ingress": {
-        const annotations = labelsOf(o.metadata["annotations"]);
-        const issuer = annotations["cert-manager.io/cluster-issuer"];
-        if (issuer && !find("ClusterIssuer", undefined, issuer)) external.add(`ClusterIssuer ${issuer} (used by ${where})`);
-        for (const t of arr(spec["tls"]).map(obj)) {
-          const name = str(t["secretName"]) ?? "";
-          if (find("Secret", namespace, name)) continue;
-          if (issuer) external.add(`Secret ${namespace}/${name}: TLS certificate issued by cert-manager for ${where}`);
-          else errors.push(`${where}: tls secretName ${name} is not a Secret in the set and no cert-manager issuer is annotated`);
-        }
+        const issuer = annotatedIssuer(o, where);
+        for (const t of arr(spec["tls"]).map(obj)) checkTlsSecret(where, namespace, str(t["secretName"]) ?? "", issuer, "tls secretName");
         for (const rule of arr(spec["rules"]).map(obj)) {
           for (const p of arr(obj(rule["http"])["paths"]).map(obj)) {
             const svcRef = obj(obj(p["backend"])["service"]);
@@ -221,11 +222,7 @@ export function crossReference(objects: readonly K8sObject[]): XrefResult {
             const gwNs = str(ref["namespace"]) ?? "default";
             const gw = find("Gateway", gwNs, str(ref["name"]) ?? "");
             if (!gw) external.add(`Gateway ${gwNs}/${str(ref["name"])} (ACME HTTP-01 of ${where})`);
-            else {
-              const section = str(ref["sectionName"]);
-              const listeners = arr(obj(gw["spec"])["listeners"]).map((l) => str(obj(l)["name"]));
-              if (section !== undefined && !listeners.includes(section)) errors.push(`${where}: HTTP-01 parentRef sectionName ${section} is not a listener of ${describe(gw)}`);
-            }
+            else checkListener(where, gw, str(ref["sectionName"]), "HTTP-01 parentRef");
           }
         }
         break;
