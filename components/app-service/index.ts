@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { recommendedLabels } from "../lib/k8s";
+import { oneUnavailableBudget, recommendedLabels } from "../lib/k8s";
 import { type AppServiceArgs, resolveAppServiceArgs } from "./args";
-import { configChecksum, configMapData, deploymentSpec, hpaSpec, networkPolicySpec, pdbSpec, podSelector, secretEnv, serviceSpec } from "./spec";
+import { configChecksum, configMapData, deploymentSpec, hpaSpec, networkPolicySpec, podSelector, secretEnv, serviceSpec } from "./spec";
 
 export * from "./args";
 
@@ -55,7 +55,7 @@ export class AppService extends pulumi.ComponentResource {
     if (r.autoscale) {
       new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, { metadata: meta, spec: hpaSpec(r, deployment.metadata.name) }, child);
     }
-    new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta, spec: pdbSpec(r) }, child);
+    new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta, spec: oneUnavailableBudget(podSelector(r)) }, child);
     new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, { metadata: meta, spec: networkPolicySpec(r, args) }, child);
 
     this.deploymentName = deployment.metadata.name;

@@ -5,7 +5,7 @@
 import * as crypto from "node:crypto";
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { DNS_EGRESS, type NetworkPeer, peerSelector, restrictedContainer, restrictedPod, selectorLabels, tcpPorts } from "../lib/k8s";
+import { DNS_EGRESS, type NetworkPeer, peerSelector, prometheusScrapeAnnotations, restrictedContainer, restrictedPod, selectorLabels, tcpPorts } from "../lib/k8s";
 import type { AppServiceArgs, ResolvedAppServiceArgs } from "./args";
 
 /** Non-root uid and gid of the app container (distroless "nonroot"). */
@@ -97,12 +97,7 @@ export function deploymentSpec(r: ResolvedAppServiceArgs, refs: DeploymentRefs):
     template: {
       metadata: {
         labels: refs.labels,
-        annotations: {
-          "checksum/config": refs.checksum,
-          "prometheus.io/scrape": "true",
-          "prometheus.io/port": String(r.port),
-          "prometheus.io/path": "/metrics",
-        },
+        annotations: { "checksum/config": refs.checksum, ...prometheusScrapeAnnotations(r.port) },
       },
       spec: {
         serviceAccountName: refs.serviceAccountName,
@@ -169,11 +164,6 @@ export function hpaSpec(r: ResolvedAppServiceArgs, deploymentName: pulumi.Input<
       },
     },
   };
-}
-
-export function pdbSpec(r: ResolvedAppServiceArgs): k8s.types.input.policy.v1.PodDisruptionBudgetSpec {
-  // maxUnavailable 1 never blocks a node drain, even with a single replica.
-  return { maxUnavailable: 1, selector: { matchLabels: podSelector(r) } };
 }
 
 /** Port of a URL (explicit or the scheme's default). */

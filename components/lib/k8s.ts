@@ -21,6 +21,16 @@ export function recommendedLabels(appName: string, component: string, instance: 
   };
 }
 
+/** Pod annotations by which Prometheus' kubernetes_sd pod role finds the metrics endpoint. */
+export function prometheusScrapeAnnotations(port: number): Record<string, string> {
+  return { "prometheus.io/scrape": "true", "prometheus.io/port": String(port), "prometheus.io/path": "/metrics" };
+}
+
+/** One pod of the selection down at a time: never blocks a node drain, even with a single replica. */
+export function oneUnavailableBudget(selector: Record<string, string>): k8s.types.input.policy.v1.PodDisruptionBudgetSpec {
+  return { maxUnavailable: 1, selector: { matchLabels: selector } };
+}
+
 /** A container that cannot escalate, writes nothing outside its volumes and keeps no capabilities. */
 export function restrictedContainer(uid: number, gid = uid): k8s.types.input.core.v1.SecurityContext {
   return {

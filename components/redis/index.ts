@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { recommendedLabels, selectorLabels } from "../lib/k8s";
+import { oneUnavailableBudget, recommendedLabels, selectorLabels } from "../lib/k8s";
 import { type RedisArgs, resolveRedisArgs } from "./args";
 import { REDIS_SCRIPTS } from "./scripts";
 import {
@@ -11,7 +11,6 @@ import {
   headlessServiceSpec,
   isSentinelMode,
   networkPolicySpec,
-  podDisruptionBudgetSpec,
   redisStatefulSetName,
   sentinelAddresses,
   serviceDomain,
@@ -83,8 +82,9 @@ export class Redis extends pulumi.ComponentResource {
       },
       child,
     );
+    // Sentinel mode only: one pod down at a time keeps the quorum during node drains.
     if (isSentinelMode(r)) {
-      new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta, spec: podDisruptionBudgetSpec(selector) }, child);
+      new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta, spec: oneUnavailableBudget(selector) }, child);
     }
     new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, { metadata: meta, spec: networkPolicySpec(r, selector) }, child);
 

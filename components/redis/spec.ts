@@ -1,7 +1,7 @@
 /** Pure builders of the Redis objects' specs, from the resolved args and the names Pulumi assigns. */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { peerSelector, restrictedContainer, restrictedPod, tcpPorts } from "../lib/k8s";
+import { peerSelector, prometheusScrapeAnnotations, restrictedContainer, restrictedPod, tcpPorts } from "../lib/k8s";
 import { RedisMode, type ResolvedRedisArgs } from "./args";
 
 type Labels = Record<string, string>;
@@ -167,7 +167,7 @@ export function statefulSetSpec(r: ResolvedRedisArgs, parts: RedisStatefulSetPar
     template: {
       metadata: {
         labels: parts.podLabels,
-        annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(METRICS_PORT), "prometheus.io/path": "/metrics" },
+        annotations: prometheusScrapeAnnotations(METRICS_PORT),
       },
       spec: {
         automountServiceAccountToken: false,
@@ -196,11 +196,6 @@ export function statefulSetSpec(r: ResolvedRedisArgs, parts: RedisStatefulSetPar
     // The data outlives the StatefulSet: deleting or scaling down must not delete the AOF.
     persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
   };
-}
-
-/** Sentinel mode only: one pod down at a time keeps the quorum during node drains. */
-export function podDisruptionBudgetSpec(selector: Labels): k8s.types.input.policy.v1.PodDisruptionBudgetSpec {
-  return { maxUnavailable: 1, selector: { matchLabels: selector } };
 }
 
 /** Ingress only: the Redis pods among themselves, the clients, and Prometheus on the exporter port. */
