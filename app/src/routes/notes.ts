@@ -59,6 +59,9 @@ export async function notesRoutes(app: FastifyInstance, options: NotesRouteOptio
     }),
   });
 
+  const noteNotFound = (reply: FastifyReply, id: string) =>
+    reply.code(404).send({ statusCode: 404, error: "Not Found", message: `note ${id} does not exist` });
+
   const markCached = (reply: FastifyReply, source: ReadSource, route: string) => {
     if (source === "cache") {
       reply.header(DEGRADED_HEADER, "redis-unavailable; served-from=cache");
@@ -123,7 +126,7 @@ export async function notesRoutes(app: FastifyInstance, options: NotesRouteOptio
     { schema: { tags: ["notes"], summary: "Read a note", params: idParams, response: { 200: { $ref: "Note#" }, 404: { $ref: "Error#" }, ...errors } } },
     async (request, reply) => {
       const { note, source } = await store.get(request.params.id);
-      if (!note) return reply.code(404).send({ statusCode: 404, error: "Not Found", message: `note ${request.params.id} does not exist` });
+      if (!note) return noteNotFound(reply, request.params.id);
       markCached(reply, source, routeLabel(request));
       return note;
     },
@@ -134,7 +137,7 @@ export async function notesRoutes(app: FastifyInstance, options: NotesRouteOptio
     { schema: { tags: ["notes"], summary: "Delete a note", params: idParams, response: { 204: { type: "null" }, 404: { $ref: "Error#" }, ...errors } } },
     async (request, reply) => {
       const removed = await store.delete(request.params.id);
-      if (!removed) return reply.code(404).send({ statusCode: 404, error: "Not Found", message: `note ${request.params.id} does not exist` });
+      if (!removed) return noteNotFound(reply, request.params.id);
       return reply.code(204).send();
     },
   );
