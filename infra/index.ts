@@ -23,9 +23,8 @@ import {
 import { loadSecrets, loadSettings } from "@platform/stacks";
 
 // Fails with every bad key listed before any resource is registered.
-const settings = loadSettings();
-const secrets = loadSecrets(settings);
-const s = settings;
+const s = loadSettings();
+const secrets = loadSecrets(s);
 
 // Paths relative to the working directory (the project root for `pulumi up` and the renderer).
 const repoRoot = path.relative(process.cwd(), path.resolve(__dirname, "..")) || ".";
