@@ -1,18 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { APP_DIR as appDir, REPO_ROOT as repoRoot, readDockerfile } from "./support/dockerfile";
 
 // The image cannot be built here (no Docker engine), so check what the Dockerfile relies on.
-const appDir = join(__dirname, "..");
-const repoRoot = join(appDir, "..");
-const dockerfile = readFileSync(join(appDir, "Dockerfile"), "utf8");
-const instructions = dockerfile
-  .replace(/\\\n/g, " ")
-  .split("\n")
-  .map((line) => line.trim())
-  .filter((line) => line && !line.startsWith("#"));
-const stages = instructions.filter((line) => line.startsWith("FROM "));
-const finalStage = instructions.slice(instructions.lastIndexOf(stages.at(-1) ?? ""));
+const { instructions, stages, runtimeStage: finalStage, entry } = readDockerfile();
 const dockerignore = readFileSync(join(repoRoot, ".dockerignore"), "utf8").split("\n").map((line) => line.trim());
 
 describe("app/Dockerfile", () => {
@@ -28,7 +20,7 @@ describe("app/Dockerfile", () => {
 
   it("runs as a numeric non-root user with production dependencies only", () => {
     expect(finalStage).toContain("USER 65532:65532");
-    expect(dockerfile).toMatch(/npm ci --workspace app --include-workspace-root=false --omit=dev/);
+    expect(instructions.join("\n")).toMatch(/npm ci --workspace app --include-workspace-root=false --omit=dev/);
     expect(finalStage.filter((line) => line.startsWith("RUN "))).toEqual([]);
   });
 
@@ -41,8 +33,6 @@ describe("app/Dockerfile", () => {
   });
 
   it("starts the entry point the build produces", () => {
-    const command = finalStage.find((line) => line.startsWith("CMD "));
-    const entry = (JSON.parse(command?.slice(4) ?? "[]") as string[])[0] ?? "";
     expect(entry).toBe("app/dist/server.js");
     // `npm test` builds first; the process tests run this very file.
     expect(existsSync(join(repoRoot, entry))).toBe(true);

@@ -1,23 +1,15 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { APP_DIR as appDir, REPO_ROOT as repoRoot, readDockerfile } from "./support/dockerfile";
 import { RedisServer } from "./support/redis-server";
 import { startService } from "./support/service-process";
 
 // No Docker engine here: replay what app/Dockerfile does with files and processes instead — the production
 // install of its build stage, the copies of its runtime stage — and start the result as its USER and CMD say.
-const appDir = join(__dirname, "..");
-const repoRoot = join(appDir, "..");
-const instructions = readFileSync(join(appDir, "Dockerfile"), "utf8")
-  .replace(/\\\n/g, " ")
-  .split("\n")
-  .map((line) => line.trim())
-  .filter((line) => line && !line.startsWith("#"));
-const runtimeStart = instructions.findLastIndex((line) => line.startsWith("FROM "));
-const buildStage = instructions.slice(0, runtimeStart);
-const runtimeStage = instructions.slice(runtimeStart);
+const { buildStage, runtimeStage, entry } = readDockerfile();
 
 /** `npm ci ... --omit=dev ...` from the build stage's RUN lines. */
 function productionInstallArgs(): string[] {
@@ -80,7 +72,6 @@ describe("the image's runtime, assembled from app/Dockerfile without Docker", ()
     expect(installed).toEqual(expect.arrayContaining(["fastify", "ioredis", "ulid"]));
 
     const [uid, gid] = (runtimeStage.find((line) => line.startsWith("USER "))?.slice(5).split(":") ?? []).map(Number);
-    const entry = (JSON.parse(runtimeStage.find((line) => line.startsWith("CMD "))?.slice(4) ?? "[]") as string[])[0] ?? "";
     expect(existsSync(join(srv, entry))).toBe(true);
     const asRoot = process.getuid?.() === 0;
 
