@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
 import cors from "@fastify/cors";
 import helmet from "@fastify/helmet";
 import swagger from "@fastify/swagger";
@@ -15,7 +16,7 @@ import { NotesStore } from "./notes-store";
 import { registerErrorHandlers } from "./errors";
 import { activeTraceFields, registerRequestObservability } from "./observability";
 import { createRedis } from "./redis";
-import { RedisGuard } from "./redis-guard";
+import { isConfigurationError, RedisGuard } from "./redis-guard";
 import { healthRoutes } from "./routes/health";
 import { errorSchema, notesRoutes, noteSchema } from "./routes/notes";
 
@@ -32,6 +33,11 @@ declare module "fastify" {
     lifecycle: Lifecycle;
     metrics: Metrics;
     redisGuard: RedisGuard;
+    /**
+     * For the end of the shutdown grace: closes the connections of clients that have still not finished
+     * sending their request (stalled), and returns how many requests remain that the service itself is working on.
+     */
+    dropStalledRequests(): { stalled: number; processing: number };
   }
 }
 
@@ -40,6 +46,12 @@ const REDACTED_PATHS = ["req.headers.authorization", "req.headers.cookie", 'req.
 
 /** How long start-up waits for a first Redis connection before serving degraded. */
 const REDIS_CONNECT_WAIT_MS = 2000;
+
+/** The same Redis connection error is logged at most once per this interval (ioredis retries every ≤ 2 s). */
+const REDIS_ERROR_LOG_INTERVAL_MS = 30_000;
+
+/** A client's x-request-id is echoed and logged only in this bounded, log-safe form; otherwise a new id is made. */
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 // Bodies are validated strictly (no type coercion, unknown fields rejected); query strings
 // and path parameters arrive as text, so those are coerced to the declared types.
@@ -63,11 +75,19 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     },
     // Our own onResponse hook writes the one line per request (see observability.ts).
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: "request_id" }),
-    requestIdHeader: "x-request-id",
-    genReqId: () => randomUUID(),
-    // A hop count trusts that many proxies in front of the service (the edge).
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const id = request.headers["x-request-id"];
+      return typeof id === "string" && REQUEST_ID_PATTERN.test(id) ? id : randomUUID();
+    },
+    // A hop count trusts that many proxies in front of the service (the edge); a list trusts those addresses.
     trustProxy: typeof config.trustProxy === "number" ? trustHops(config.trustProxy) : config.trustProxy,
     bodyLimit: config.bodyLimitBytes,
+    // A client that stops sending is cut off instead of holding a connection (and the shutdown) forever.
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.connectionTimeoutMs,
+    // Node checks requestTimeout only this often (30 s by default).
+    http: { connectionsCheckingInterval: Math.min(1000, config.requestTimeoutMs) },
     return503OnClosing: true,
     forceCloseConnections: "idle",
   });
@@ -83,12 +103,29 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   const redis = options.redis ?? createRedis(config.redis, config.redisCommandTimeoutMs);
   const guard = new RedisGuard(redis, metrics, { resetMs: config.breakerResetMs, timeoutMs: config.redisCommandTimeoutMs * 2 });
   const lifecycle = new Lifecycle();
-  const store = new NotesStore(guard, config.cacheMaxEntries);
+  const store = new NotesStore(guard, config.cache, app.log);
   app.decorate("lifecycle", lifecycle);
   app.decorate("metrics", metrics);
   app.decorate("redisGuard", guard);
 
-  watchRedisConnection(app, redis);
+  watchRedisConnection(app, redis, guard);
+
+  const pending = new Set<IncomingMessage>();
+  app.addHook("onRequest", async (request, reply) => {
+    pending.add(request.raw);
+    reply.raw.once("close", () => pending.delete(request.raw));
+  });
+  app.addHook("onResponse", async (request) => void pending.delete(request.raw));
+  app.decorate("dropStalledRequests", () => {
+    let stalled = 0;
+    for (const request of pending) {
+      if (request.complete) continue;
+      stalled += 1;
+      request.socket.destroy();
+      pending.delete(request);
+    }
+    return { stalled, processing: pending.size };
+  });
 
   app.addHook("onReady", async () => {
     await connectWithin(redis, REDIS_CONNECT_WAIT_MS).catch((error: Error) =>
@@ -137,7 +174,8 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   registerErrorHandlers(app, metrics);
 
   await app.register(healthRoutes, { lifecycle, guard, readinessRequiresRedis: config.readinessRequiresRedis });
-  if (config.metricsEnabled) {
+  // With METRICS_PORT set, /metrics is served on that port only (see metrics-server.ts).
+  if (config.metricsEnabled && config.metricsPort === undefined) {
     app.get("/metrics", { schema: { tags: ["operations"], summary: "Prometheus metrics" } }, async (_request, reply) =>
       reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
     );
@@ -163,18 +201,20 @@ function connectWithin(redis: Redis, ms: number): Promise<void> {
   });
 }
 
-/** Logs connection changes once each, not every reconnection attempt's error. */
-function watchRedisConnection(app: FastifyInstance, redis: Redis): void {
-  let connected = false;
-  redis.on("ready", () => {
-    connected = true;
-    app.log.info("redis connected");
-  });
+/**
+ * Logs each distinct connection error, the same one at most once per interval: network errors at warn
+ * (an outage the service rides out), authentication/configuration errors at error (they need a person).
+ */
+function watchRedisConnection(app: FastifyInstance, redis: Redis, guard: RedisGuard): void {
+  const lastLogged = new Map<string, number>();
+  redis.on("ready", () => app.log.info("redis connected"));
   redis.on("error", (error: Error) => {
-    if (connected) app.log.warn({ err: { message: error.message } }, "redis connection error");
-    connected = false;
-  });
-  redis.on("end", () => {
-    connected = false;
+    guard.noteError(error);
+    const now = Date.now();
+    if (now - (lastLogged.get(error.message) ?? -Infinity) < REDIS_ERROR_LOG_INTERVAL_MS) return;
+    if (lastLogged.size >= 100) lastLogged.clear(); // bounded, whatever the messages
+    lastLogged.set(error.message, now);
+    if (isConfigurationError(error)) app.log.error({ err: { message: error.message } }, "redis rejects this service's credentials or settings");
+    else app.log.warn({ err: { message: error.message } }, "redis connection error");
   });
 }

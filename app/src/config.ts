@@ -1,4 +1,6 @@
+import { isIP } from "node:net";
 import { z } from "zod";
+import { DEFAULT_BODY_LIMIT_BYTES } from "./note-limits";
 
 /** Raised when an environment variable is missing or invalid; the message is one line naming it. */
 export class ConfigError extends Error {
@@ -27,6 +29,33 @@ const redisUrl = z
   .url({ message: "expected a URL such as redis://:password@host:6379/0" })
   .refine((value) => /^rediss?:\/\//.test(value), { message: "expected a redis:// or rediss:// URL" });
 
+/** Names proxy-addr (Fastify's trustProxy) understands besides addresses. */
+const PROXY_RANGE_NAMES = ["loopback", "linklocal", "uniquelocal"];
+
+function isAddressOrCidr(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const [address = "", prefix, ...rest] = entry.split("/");
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
+}
+
+/** false, a hop count, or the proxies' addresses; never "trust everyone", which lets clients pick their IP. */
+const trustProxy = z.string().transform((value, ctx): false | number | string[] => {
+  if (value === "false") return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value.split(",").map((entry) => entry.trim()).filter((entry) => entry.length > 0);
+  if (value === "true") {
+    ctx.addIssue({
+      code: "custom",
+      message: "trusting every proxy lets any client choose its IP with X-Forwarded-For and bypass the rate limit; set the number of proxies in front (e.g. 1) or their IPs/CIDRs",
+    });
+  } else if (entries.length === 0 || !entries.every(isAddressOrCidr)) {
+    ctx.addIssue({ code: "custom", message: "expected false, a number of proxy hops, or a comma list of proxy IPs/CIDRs" });
+  }
+  return entries;
+});
+
 /** Every environment variable the service reads, with its default. Documented in app/README.md. */
 const environmentSchema = z.object({
   PORT: integer(0, 65535).default(8080),
@@ -35,7 +64,7 @@ const environmentSchema = z.object({
   REDIS_URL: redisUrl.optional(),
   REDIS_PASSWORD: z.string().optional(),
   REDIS_SENTINELS: commaList.pipe(z.array(hostPort).min(1, { message: "expected host:port[,host:port...]" })).optional(),
-  REDIS_SENTINEL_MASTER: z.string().min(1).default("mymaster"),
+  REDIS_SENTINEL_MASTER: z.string().min(1).default("main"),
   REDIS_SENTINEL_PASSWORD: z.string().optional(),
   /** Database index for Sentinel connections; with REDIS_URL the index is the URL path. */
   REDIS_DB: integer(0, 15).default(0),
@@ -43,18 +72,19 @@ const environmentSchema = z.object({
   READINESS_REQUIRES_REDIS: booleanFlag.default(false),
   RATE_LIMIT_MAX: integer(1, 1_000_000).default(100),
   RATE_LIMIT_WINDOW_MS: integer(100, 86_400_000).default(60_000),
-  TRUST_PROXY: z
-    .string()
-    .regex(/^(true|false|\d+)$/, { message: "expected true, false or a number of proxy hops" })
-    .transform((value): boolean | number => (value === "true" ? true : value === "false" ? false : Number(value)))
-    .default(false),
+  TRUST_PROXY: trustProxy.default(false),
   CORS_ORIGINS: commaList.default([]),
-  BODY_LIMIT_BYTES: integer(1024, 10 * 1024 * 1024).default(16 * 1024),
+  BODY_LIMIT_BYTES: integer(1024, 10 * 1024 * 1024).default(DEFAULT_BODY_LIMIT_BYTES),
+  REQUEST_TIMEOUT_MS: integer(100, 600_000).default(10_000),
+  CONNECTION_TIMEOUT_MS: integer(100, 600_000).default(30_000),
   CACHE_MAX_ENTRIES: integer(0, 1_000_000).default(1000),
+  CACHE_MAX_BYTES: integer(0, 1024 * 1024 * 1024).default(8 * 1024 * 1024),
+  CACHE_TTL_MS: integer(100, 86_400_000).default(300_000),
   BREAKER_RESET_MS: integer(100, 600_000).default(2000),
   SHUTDOWN_DRAIN_DELAY_MS: integer(0, 600_000).default(5000),
   SHUTDOWN_GRACE_MS: integer(0, 600_000).default(20_000),
   METRICS_ENABLED: booleanFlag.default(true),
+  METRICS_PORT: integer(0, 65535).optional(),
   REQUEST_LOGGING: booleanFlag.default(true),
 });
 
@@ -72,13 +102,17 @@ export interface Config {
   redisCommandTimeoutMs: number;
   readinessRequiresRedis: boolean;
   rateLimit: { max: number; windowMs: number };
-  trustProxy: boolean | number;
+  trustProxy: false | number | string[];
   corsOrigins: string[];
   bodyLimitBytes: number;
-  cacheMaxEntries: number;
+  requestTimeoutMs: number;
+  connectionTimeoutMs: number;
+  cache: { maxEntries: number; maxBytes: number; ttlMs: number };
   breakerResetMs: number;
   shutdown: { drainDelayMs: number; graceMs: number };
   metricsEnabled: boolean;
+  /** Serve /metrics on this port instead of the main one. */
+  metricsPort: number | undefined;
   requestLogging: boolean;
 }
 
@@ -110,12 +144,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     corsOrigins: e.CORS_ORIGINS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
-    cacheMaxEntries: e.CACHE_MAX_ENTRIES,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    connectionTimeoutMs: e.CONNECTION_TIMEOUT_MS,
+    cache: { maxEntries: e.CACHE_MAX_ENTRIES, maxBytes: e.CACHE_MAX_BYTES, ttlMs: e.CACHE_TTL_MS },
     breakerResetMs: e.BREAKER_RESET_MS,
     shutdown: { drainDelayMs: e.SHUTDOWN_DRAIN_DELAY_MS, graceMs: e.SHUTDOWN_GRACE_MS },
     metricsEnabled: e.METRICS_ENABLED,
+    metricsPort: metricsPort(e),
     requestLogging: e.REQUEST_LOGGING,
   };
+}
+
+function metricsPort(e: Environment): number | undefined {
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
+    throw new ConfigError(`invalid configuration: METRICS_PORT="${e.METRICS_PORT}": must differ from PORT`);
+  }
+  return e.METRICS_PORT;
 }
 
 function redisTarget(e: Environment): RedisTarget {

@@ -2,6 +2,7 @@ import { STATUS_CODES } from "node:http";
 import type { FastifyError, FastifyInstance } from "fastify";
 import type { Metrics } from "./metrics";
 import { routeLabel } from "./observability";
+import { IdempotencyConflictError } from "./notes-store";
 import { RedisUnavailableError } from "./redis-guard";
 
 /** Marks a response shaped by a Redis outage (a cached read, or a refusal). */
@@ -22,15 +23,25 @@ export function describeValidationError(part: string | undefined, issue: Validat
  * client mistakes their 4xx, and anything else a 500 that is logged but not explained.
  */
 export function registerErrorHandlers(app: FastifyInstance, metrics: Metrics): void {
-  app.setErrorHandler((error: FastifyError | RedisUnavailableError, request, reply) => {
+  app.setErrorHandler((error: FastifyError | RedisUnavailableError | IdempotencyConflictError, request, reply) => {
     if (error instanceof RedisUnavailableError) {
-      const kind = request.method === "GET" ? "unavailable_read" : "refused_write";
-      metrics.degradedResponses.inc({ route: routeLabel(request), kind });
-      return reply
-        .code(503)
-        .header("retry-after", String(error.retryAfterSeconds))
-        .header(DEGRADED_HEADER, "redis-unavailable")
-        .send({ statusCode: 503, error: "Service Unavailable", message: "storage is temporarily unavailable; nothing was changed, retry later" });
+      const read = request.method === "GET";
+      // A write that may have reached Redis must not be reported as "nothing changed".
+      const unknown = !read && error.outcome === "unknown";
+      metrics.degradedResponses.inc({ route: routeLabel(request), kind: read ? "unavailable_read" : unknown ? "unknown_write" : "refused_write" });
+      reply.code(503).header("retry-after", String(error.retryAfterSeconds)).header(DEGRADED_HEADER, "redis-unavailable");
+      if (unknown) {
+        return reply.send({
+          statusCode: 503,
+          error: "Service Unavailable",
+          message: "storage did not confirm the write: it may or may not have been applied; retry with the same Idempotency-Key, or check before retrying",
+          outcome: "unknown",
+        });
+      }
+      return reply.send({ statusCode: 503, error: "Service Unavailable", message: "storage is temporarily unavailable; nothing was changed, retry later" });
+    }
+    if (error instanceof IdempotencyConflictError) {
+      return reply.code(422).send({ statusCode: 422, error: "Unprocessable Entity", message: error.message });
     }
     if (error.validation) {
       return reply.code(400).send({ statusCode: 400, error: "Bad Request", message: describeValidationError(error.validationContext, error.validation[0]) });

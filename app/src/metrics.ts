@@ -9,6 +9,7 @@ export interface Metrics {
   httpRequests: Counter<"method" | "route" | "status_code">;
   httpDuration: Histogram<"method" | "route" | "status_code">;
   httpInFlight: Gauge;
+  httpAborted: Counter<"route">;
   redisDuration: Histogram<"operation">;
   redisErrors: Counter<"operation" | "reason">;
   breakerState: Gauge<"breaker">;
@@ -44,6 +45,12 @@ export function createMetrics(options: { collectDefaults: boolean }): Metrics {
       help: "HTTP requests being served right now.",
       registers,
     }),
+    httpAborted: new Counter({
+      name: "http_requests_aborted_total",
+      help: "HTTP requests whose client went away (or timed out) before the response was sent.",
+      labelNames: ["route"],
+      registers,
+    }),
     redisDuration: new Histogram({
       name: "redis_command_duration_seconds",
       help: "Duration of Redis operations issued by the service (one operation may pipeline several commands).",
@@ -76,7 +83,7 @@ export function createMetrics(options: { collectDefaults: boolean }): Metrics {
     }),
     degradedResponses: new Counter({
       name: "degraded_responses_total",
-      help: "Responses served in degraded mode while Redis was unavailable (kind: cached_read, refused_write, unavailable_read).",
+      help: "Responses served in degraded mode while Redis was unavailable (kind: cached_read, refused_write, unknown_write, unavailable_read).",
       labelNames: ["route", "kind"],
       registers,
     }),

@@ -1,7 +1,9 @@
+import { createHash } from "node:crypto";
+import type { FastifyBaseLogger } from "fastify";
 import type { ChainableCommander } from "ioredis";
 import { LRUCache } from "lru-cache";
 import { monotonicFactory } from "ulid";
-import type { RedisGuard } from "./redis-guard";
+import { isRedisFailure, RedisUnavailableError, type RedisGuard } from "./redis-guard";
 
 export interface NoteInput {
   title: string;
@@ -28,14 +30,50 @@ export type ReadSource = "redis" | "cache";
 /** A ULID: 26 characters of Crockford base 32, time first, so ids sort by creation time. */
 export const NOTE_ID_PATTERN = "^[0-7][0-9A-HJKMNP-TV-Z]{25}$";
 
+/** How long Redis remembers an Idempotency-Key and the note it created. */
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+
 const INDEX_KEY = "notes:index";
 const noteKey = (id: string) => `notes:item:${id}`;
+const idempotencyKey = (key: string) => `notes:idempotency:${key}`;
 
 /**
  * Ids sort in creation order so the index can page newest-first by id. Monotonic: notes created in the same
  * millisecond by this process still sort in the order they were created.
  */
 export const newNoteId: (now?: number) => string = monotonicFactory();
+
+/** The same Idempotency-Key was used before with a different request body. */
+export class IdempotencyConflictError extends Error {
+  override name = "IdempotencyConflictError";
+}
+
+export interface CacheOptions {
+  maxEntries: number;
+  /** Split evenly between the note cache and the list-page cache. */
+  maxBytes: number;
+  ttlMs: number;
+}
+
+interface IdempotencyRecord {
+  id: string;
+  createdAt: string;
+  fingerprint: string;
+}
+
+/**
+ * Creates the note and records key → note atomically, unless the key is already recorded, in which case it
+ * returns that record and writes nothing. A script rather than MULTI/EXEC: the write must be conditional on
+ * the key, or two concurrent retries (say, on two replicas while Redis is slow) would both create a note.
+ */
+const CREATE_ONCE_SCRIPT = `
+local existing = redis.call('GET', KEYS[1])
+if existing then return existing end
+redis.call('HSET', KEYS[2], 'title', ARGV[1], 'body', ARGV[2], 'tags', ARGV[3], 'createdAt', ARGV[4])
+redis.call('ZADD', KEYS[3], 0, ARGV[5])
+redis.call('SET', KEYS[1], ARGV[6], 'EX', ARGV[7])
+return false
+`;
 
 /** Runs a MULTI/EXEC and returns each command's reply; throws if any command (or the transaction) failed. */
 async function execAll(transaction: ChainableCommander): Promise<unknown[]> {
@@ -46,91 +84,168 @@ async function execAll(transaction: ChainableCommander): Promise<unknown[]> {
   return results.map(([, reply]) => reply);
 }
 
-function toNote(id: string, hash: Record<string, string>): Note | null {
-  if (hash.title === undefined || hash.createdAt === undefined) return null;
-  return { id, title: hash.title, body: hash.body ?? "", tags: JSON.parse(hash.tags ?? "[]") as string[], createdAt: hash.createdAt };
+const isReplyError = (error: unknown): error is Error => error instanceof Error && error.name === "ReplyError";
+
+/** A stored hash as a note; `null` when there is no hash, "corrupt" when it cannot be read as one. */
+function parseNote(id: string, hash: Record<string, string> | Error): Note | null | "corrupt" {
+  if (hash instanceof Error) return "corrupt";
+  if (Object.keys(hash).length === 0) return null;
+  const { title, body, tags, createdAt } = hash;
+  if (title === undefined || body === undefined || tags === undefined || createdAt === undefined) return "corrupt";
+  let parsedTags: unknown;
+  try {
+    parsedTags = JSON.parse(tags);
+  } catch {
+    return "corrupt";
+  }
+  if (!Array.isArray(parsedTags) || !parsedTags.every((tag) => typeof tag === "string")) return "corrupt";
+  return { id, title, body, tags: parsedTags as string[], createdAt };
 }
+
+/** Rough heap size: JS strings take up to 2 bytes per UTF-16 unit, plus object overhead. */
+function noteBytes(note: Note): number {
+  let chars = note.id.length + note.title.length + note.body.length + note.createdAt.length;
+  for (const tag of note.tags) chars += tag.length;
+  return 2 * chars + 200 + 50 * note.tags.length;
+}
+
+const fingerprint = (input: NoteInput) => createHash("sha256").update(JSON.stringify([input.title, input.body, input.tags ?? []])).digest("hex");
 
 /**
  * Notes kept in Redis: one hash per note and a sorted set (all scores 0, ordered by id) as the index.
- * Reads are copied into a bounded LRU cache that answers reads while Redis is unavailable.
+ * Reads are copied into byte-bounded LRU caches with a maximum age that answer reads while Redis is unavailable.
  */
 export class NotesStore {
   private readonly notes: LRUCache<string, Note> | undefined;
   private readonly pages: LRUCache<string, NotePage> | undefined;
+  /** Cursors this process returned as nextCursor: only their pages (and first pages) are cached. */
+  private readonly issuedCursors: LRUCache<string, true> | undefined;
+  /** Corrupt records already reported, so each is logged once. */
+  private readonly reportedCorrupt = new LRUCache<string, true>({ max: 1000 });
 
   constructor(
     private readonly guard: RedisGuard,
-    cacheMaxEntries: number,
+    cache: CacheOptions,
+    private readonly log: FastifyBaseLogger,
   ) {
-    if (cacheMaxEntries > 0) {
-      this.notes = new LRUCache({ max: cacheMaxEntries });
-      this.pages = new LRUCache({ max: Math.max(1, Math.ceil(cacheMaxEntries / 10)) });
+    if (cache.maxEntries > 0 && cache.maxBytes > 0) {
+      const maxSize = Math.max(1, Math.floor(cache.maxBytes / 2));
+      this.notes = new LRUCache({ max: cache.maxEntries, maxSize, sizeCalculation: noteBytes, ttl: cache.ttlMs });
+      this.pages = new LRUCache({
+        max: Math.max(1, Math.ceil(cache.maxEntries / 10)),
+        maxSize,
+        sizeCalculation: (page) => page.items.reduce((sum, note) => sum + noteBytes(note), 100),
+        ttl: cache.ttlMs,
+      });
+      this.issuedCursors = new LRUCache({ max: cache.maxEntries, ttl: cache.ttlMs });
     }
   }
 
-  /** Resolves only once Redis has applied both writes (MULTI/EXEC); otherwise throws. */
-  async create(input: NoteInput, now = new Date()): Promise<Note> {
+  /**
+   * Resolves only once Redis has applied the note (MULTI/EXEC, or with an idempotency key one script); otherwise throws.
+   * With a key already used for the same input, returns the note that first request created (`replayed`) and writes nothing.
+   */
+  async create(input: NoteInput, key?: string, now = new Date()): Promise<{ note: Note; replayed: boolean }> {
     const note: Note = { id: newNoteId(now.getTime()), title: input.title, body: input.body, tags: input.tags ?? [], createdAt: now.toISOString() };
-    await this.guard.run("create", async () => {
-      await execAll(
-        this.guard.redis
-          .multi()
-          .hset(noteKey(note.id), { title: note.title, body: note.body, tags: JSON.stringify(note.tags), createdAt: note.createdAt })
-          .zadd(INDEX_KEY, 0, note.id),
+    const fields = { title: note.title, body: note.body, tags: JSON.stringify(note.tags), createdAt: note.createdAt };
+    let result = { note, replayed: false };
+    if (key === undefined) {
+      await this.guard.run("create", () => execAll(this.guard.redis.multi().hset(noteKey(note.id), fields).zadd(INDEX_KEY, 0, note.id)));
+    } else {
+      const record: IdempotencyRecord = { id: note.id, createdAt: note.createdAt, fingerprint: fingerprint(input) };
+      const existing = await this.guard.run("create", () =>
+        this.guard.redis.eval(CREATE_ONCE_SCRIPT, 3, idempotencyKey(key), noteKey(note.id), INDEX_KEY,
+          fields.title, fields.body, fields.tags, fields.createdAt, note.id, JSON.stringify(record), IDEMPOTENCY_TTL_SECONDS),
       );
-    });
-    this.notes?.set(note.id, note);
-    this.pages?.clear();
-    return note;
+      if (typeof existing === "string") {
+        const first = JSON.parse(existing) as IdempotencyRecord;
+        if (first.fingerprint !== record.fingerprint) throw new IdempotencyConflictError(`Idempotency-Key ${key} was already used with a different request body`);
+        // Same input, so the first note had these fields; rebuilt rather than read, in case it was deleted since.
+        result = { note: { ...note, id: first.id, createdAt: first.createdAt }, replayed: true };
+      }
+    }
+    this.notes?.set(result.note.id, result.note);
+    if (!result.replayed) this.pages?.clear();
+    return result;
   }
 
-  async get(id: string): Promise<{ note: Note | null; source: ReadSource }> {
+  /** `corrupt`: a record exists but cannot be read (logged once); the note is treated as absent. */
+  async get(id: string): Promise<{ note: Note | null; source: ReadSource; corrupt: boolean }> {
+    let hash: Record<string, string> | Error;
     try {
-      const hash = await this.guard.run("get", () => this.guard.redis.hgetall(noteKey(id)));
-      const note = toNote(id, hash);
-      if (note) this.notes?.set(id, note);
-      else this.notes?.delete(id);
-      return { note, source: "redis" };
+      hash = await this.guard.run("get", () => this.guard.redis.hgetall(noteKey(id)));
     } catch (error) {
-      const cached = this.notes?.get(id);
-      if (cached) return { note: cached, source: "cache" };
-      throw error;
+      if (!(error instanceof RedisUnavailableError)) {
+        if (!isReplyError(error)) throw error;
+        hash = error; // e.g. WRONGTYPE: the key holds something else
+      } else {
+        const cached = this.notes?.get(id);
+        if (cached) return { note: cached, source: "cache", corrupt: false };
+        throw error;
+      }
     }
+    // Parsed outside the breaker: a bad record is not a Redis failure.
+    const parsed = parseNote(id, hash);
+    if (parsed === "corrupt") this.reportCorrupt(id);
+    const note = parsed === "corrupt" ? null : parsed;
+    if (note) this.notes?.set(id, note);
+    else this.notes?.delete(id);
+    return { note, source: "redis", corrupt: parsed === "corrupt" };
   }
 
   /** Newest first; `cursor` is the last id of the previous page. */
   async list(limit: number, cursor?: string): Promise<{ page: NotePage; source: ReadSource }> {
     const pageKey = `${cursor ?? ""}:${limit}`;
+    let ids: string[];
+    let hashes: (Record<string, string> | Error)[];
     try {
-      const page = await this.guard.run("list", async () => {
-        const ids = await this.guard.redis.zrange(INDEX_KEY, cursor ? `(${cursor}` : "+", "-", "BYLEX", "REV", "LIMIT", 0, limit + 1);
-        const pageIds = ids.slice(0, limit);
+      [ids, hashes] = await this.guard.run("list", async () => {
+        const found = await this.guard.redis.zrange(INDEX_KEY, cursor ? `(${cursor}` : "+", "-", "BYLEX", "REV", "LIMIT", 0, limit + 1);
         const pipeline = this.guard.redis.pipeline();
-        for (const id of pageIds) pipeline.hgetall(noteKey(id));
-        const hashes = pageIds.length > 0 ? ((await pipeline.exec()) ?? []) : [];
-        const items = pageIds
-          .map((id, index) => toNote(id, (hashes[index]?.[1] ?? {}) as Record<string, string>))
-          .filter((note): note is Note => note !== null);
-        return { items, nextCursor: ids.length > limit ? (pageIds[pageIds.length - 1] ?? null) : null };
+        for (const id of found.slice(0, limit)) pipeline.hgetall(noteKey(id));
+        const replies = found.length > 0 ? ((await pipeline.exec()) ?? []) : [];
+        // A pipeline reports a lost connection per command; that is an outage, any other error a bad record.
+        const outage = replies.find(([error]) => error && isRedisFailure(error))?.[0];
+        if (outage) throw outage;
+        return [found, replies.map(([error, reply]) => error ?? (reply as Record<string, string>))] as const;
       });
-      this.pages?.set(pageKey, page);
-      return { page, source: "redis" };
     } catch (error) {
-      const cached = this.pages?.get(pageKey);
+      const cached = error instanceof RedisUnavailableError ? this.pages?.get(pageKey) : undefined;
       if (cached) return { page: cached, source: "cache" };
       throw error;
     }
+    const pageIds = ids.slice(0, limit);
+    const items: Note[] = [];
+    pageIds.forEach((id, index) => {
+      const parsed = parseNote(id, hashes[index] ?? {});
+      if (parsed === "corrupt") this.reportCorrupt(id);
+      else if (parsed) items.push(parsed);
+    });
+    const page = { items, nextCursor: ids.length > limit ? (pageIds[pageIds.length - 1] ?? null) : null };
+    // Only pages this process led a client to are cached, so made-up cursors cannot fill (or flush) the cache.
+    if (cursor === undefined || this.issuedCursors?.has(cursor)) {
+      this.pages?.set(pageKey, page);
+      if (page.nextCursor) this.issuedCursors?.set(page.nextCursor, true);
+    }
+    return { page, source: "redis" };
   }
 
-  /** True when the note existed. */
+  /** True when the note existed. The cached copy is dropped whatever happens: a delete that timed out may still apply. */
   async delete(id: string): Promise<boolean> {
-    const removed = await this.guard.run("delete", async () => {
-      const [deleted] = await execAll(this.guard.redis.multi().del(noteKey(id)).zrem(INDEX_KEY, id));
-      return Number(deleted) > 0;
-    });
-    this.notes?.delete(id);
-    this.pages?.clear();
-    return removed;
+    try {
+      return await this.guard.run("delete", async () => {
+        const [deleted] = await execAll(this.guard.redis.multi().del(noteKey(id)).zrem(INDEX_KEY, id));
+        return Number(deleted) > 0;
+      });
+    } finally {
+      this.notes?.delete(id);
+      this.pages?.clear();
+    }
+  }
+
+  private reportCorrupt(id: string): void {
+    if (this.reportedCorrupt.has(id)) return;
+    this.reportedCorrupt.set(id, true);
+    this.log.warn({ note_id: id }, "corrupt note record in Redis; treated as absent");
   }
 }

@@ -17,29 +17,52 @@ export function routeLabel(request: FastifyRequest): string {
 interface RequestTiming {
   startedAt: bigint;
   traceFields: Record<string, string>;
+  /** Set once the request is counted as answered or aborted, so the in-flight gauge moves back exactly once. */
+  settled: boolean;
 }
 
 const timings = new WeakMap<FastifyRequest, RequestTiming>();
 
+const elapsedSeconds = (timing: RequestTiming | undefined) => (timing ? Number(process.hrtime.bigint() - timing.startedAt) / 1e9 : 0);
+
 /**
  * One JSON log line per request (id, route, status, duration, trace ids) and the HTTP metrics.
+ * A request whose connection closes before its response was sent is logged and counted as aborted.
  * Bodies and headers are never logged.
  */
 export function registerRequestObservability(app: FastifyInstance, options: { metrics?: Metrics; requestLogging: boolean }): void {
   const { metrics, requestLogging } = options;
   if (!metrics && !requestLogging) return;
 
-  app.addHook("onRequest", async (request) => {
+  app.addHook("onRequest", async (request, reply) => {
     metrics?.httpInFlight.inc();
     // Captured here because the span is certainly active while the request starts.
-    timings.set(request, { startedAt: process.hrtime.bigint(), traceFields: requestLogging ? activeTraceFields() : {} });
+    const timing: RequestTiming = { startedAt: process.hrtime.bigint(), traceFields: requestLogging ? activeTraceFields() : {}, settled: false };
+    timings.set(request, timing);
+    // Fastify's onResponse never runs for these, and its onRequestAbort only covers a body cut short,
+    // not a client that leaves while the handler runs; the response's close event covers both.
+    reply.raw.once("close", () => {
+      if (timing.settled || reply.raw.writableFinished) return;
+      timing.settled = true;
+      const route = routeLabel(request);
+      metrics?.httpInFlight.dec();
+      metrics?.httpAborted.inc({ route });
+      if (requestLogging) {
+        request.log.info(
+          { ...timing.traceFields, method: request.method, route, path: request.url.split("?")[0], duration_ms: Math.round(elapsedSeconds(timing) * 1e6) / 1e3 },
+          "request aborted",
+        );
+      }
+    });
   });
 
   app.addHook("onResponse", async (request, reply) => {
     const timing = timings.get(request);
-    const seconds = timing ? Number(process.hrtime.bigint() - timing.startedAt) / 1e9 : 0;
+    const seconds = elapsedSeconds(timing);
     const route = routeLabel(request);
     const statusCode = reply.statusCode;
+    if (timing?.settled) return;
+    if (timing) timing.settled = true;
     if (metrics) {
       metrics.httpInFlight.dec();
       const labels = { method: request.method, route, status_code: String(statusCode) };

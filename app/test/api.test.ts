@@ -105,7 +105,7 @@ describe("input validation", () => {
   });
 
   it("rejects a body over the limit with 413", async () => {
-    const response = await createNote({ title: "t", body: "x".repeat(20_000) });
+    const response = await createNote({ title: "t", body: "x".repeat(200_000) });
     expect(response.statusCode).toBe(413);
     expect(response.json()).toMatchObject({ statusCode: 413, error: "Payload Too Large" });
   });

@@ -13,7 +13,12 @@ describe("loadConfig", () => {
       rateLimit: { max: 100, windowMs: 60_000 },
       trustProxy: false,
       corsOrigins: [],
-      bodyLimitBytes: 16_384,
+      // 12 bytes per character (an escaped surrogate pair) × (200 + 10 000 + 20 × 50) + 4096: the largest valid note fits.
+      bodyLimitBytes: 138_496,
+      requestTimeoutMs: 10_000,
+      connectionTimeoutMs: 30_000,
+      cache: { maxEntries: 1000, maxBytes: 8 * 1024 * 1024, ttlMs: 300_000 },
+      metricsPort: undefined,
       shutdown: { drainDelayMs: 5000, graceMs: 20_000 },
       metricsEnabled: true,
       requestLogging: true,
@@ -55,7 +60,10 @@ describe("loadConfig", () => {
     [{ REDIS_URL: "redis://r:6379", LOG_LEVEL: "loud" }, 'LOG_LEVEL="loud"'],
     [{ REDIS_URL: "redis://r:6379", READINESS_REQUIRES_REDIS: "maybe" }, 'READINESS_REQUIRES_REDIS="maybe": expected true or false'],
     [{ REDIS_URL: "redis://r:6379", RATE_LIMIT_MAX: "0" }, 'RATE_LIMIT_MAX="0": expected a whole number from 1 to 1000000'],
-    [{ REDIS_URL: "redis://r:6379", TRUST_PROXY: "yes please" }, 'TRUST_PROXY="yes please": expected true, false or a number of proxy hops'],
+    [{ REDIS_URL: "redis://r:6379", TRUST_PROXY: "yes please" }, 'TRUST_PROXY="yes please": expected false, a number of proxy hops, or a comma list of proxy IPs/CIDRs'],
+    [{ REDIS_URL: "redis://r:6379", TRUST_PROXY: "true" }, 'TRUST_PROXY="true": trusting every proxy lets any client choose its IP with X-Forwarded-For and bypass the rate limit'],
+    [{ REDIS_URL: "redis://r:6379", TRUST_PROXY: "10.0.0.0/33" }, 'TRUST_PROXY="10.0.0.0/33": expected false, a number of proxy hops'],
+    [{ REDIS_URL: "redis://r:6379", PORT: "9000", METRICS_PORT: "9000" }, 'METRICS_PORT="9000": must differ from PORT'],
     [{ REDIS_SENTINELS: "just-a-host" }, 'REDIS_SENTINELS="just-a-host": expected host:port'],
     [{}, "REDIS_URL=unset: set REDIS_URL"],
     [{ REDIS_URL: "redis://r:6379", REDIS_SENTINELS: "s:26379" }, "REDIS_URL and REDIS_SENTINELS are both set"],
@@ -70,6 +78,21 @@ describe("loadConfig", () => {
     const message = (error as Error).message;
     expect(message).toContain(expected);
     expect(message).not.toContain("\n");
+  });
+
+  it("accepts TRUST_PROXY as false, a hop count (the platform passes 1) or a list of proxy IPs/CIDRs", () => {
+    expect(loadConfig({ REDIS_URL: "redis://r:6379", TRUST_PROXY: "false" }).trustProxy).toBe(false);
+    expect(loadConfig({ REDIS_URL: "redis://r:6379", TRUST_PROXY: "1" }).trustProxy).toBe(1);
+    expect(loadConfig({ REDIS_URL: "redis://r:6379", TRUST_PROXY: "10.0.0.0/8, 192.168.1.7,fd00::/8,loopback" }).trustProxy).toEqual(["10.0.0.0/8", "192.168.1.7", "fd00::/8", "loopback"]);
+  });
+
+  it("defaults the Sentinel master name to the platform's (main)", () => {
+    expect(loadConfig({ REDIS_SENTINELS: "s0.redis:26379" }).redis).toMatchObject({ kind: "sentinel", masterName: "main" });
+  });
+
+  it("reads the cache bounds, HTTP timeouts and metrics port", () => {
+    const config = loadConfig({ REDIS_URL: "redis://r:6379", CACHE_MAX_BYTES: "65536", CACHE_TTL_MS: "1000", REQUEST_TIMEOUT_MS: "5000", CONNECTION_TIMEOUT_MS: "7000", METRICS_PORT: "9464" });
+    expect(config).toMatchObject({ cache: { maxBytes: 65_536, ttlMs: 1000 }, requestTimeoutMs: 5000, connectionTimeoutMs: 7000, metricsPort: 9464 });
   });
 
   it("never echoes a Redis URL or password in its error", () => {

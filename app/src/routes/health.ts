@@ -17,13 +17,14 @@ const dependencySchema = {
     connection: { type: "string" },
     circuit: { type: "string", enum: ["closed", "half_open", "open"] },
     required: { type: "boolean" },
+    error: { type: "string", description: "Why Redis refuses this service (wrong password, missing permission, bad DB index)" },
   },
 } as const;
 
 const readinessSchema = {
   type: "object",
   properties: {
-    status: { type: "string", enum: ["ready", "degraded", "starting", "draining", "unavailable"] },
+    status: { type: "string", enum: ["ready", "degraded", "starting", "draining", "unavailable", "misconfigured"] },
     ready: { type: "boolean" },
     degraded: { type: "boolean" },
     checks: { type: "object", properties: { redis: dependencySchema } },
@@ -67,10 +68,13 @@ export async function healthRoutes(app: FastifyInstance, options: HealthOptions)
     { schema: { tags: ["health"], summary: "Readiness: this instance should receive traffic", response: { 200: readinessSchema, 503: readinessSchema } } },
     async (_request, reply) => {
       const redisUp = guard.available;
-      const redis = { status: redisUp ? "up" : "down", connection: guard.redis.status, circuit: guard.state, required: readinessRequiresRedis };
+      const error = guard.configurationError;
+      const redis = { status: redisUp ? "up" : "down", connection: guard.redis.status, circuit: guard.state, required: readinessRequiresRedis, error };
       const state = lifecycle.state;
       let status: string;
       if (state !== "ready") status = state;
+      // Unlike an outage, a wrong password or permission will not pass by itself: fail so the rollout stops.
+      else if (error !== undefined) status = "misconfigured";
       else if (redisUp) status = "ready";
       else status = readinessRequiresRedis ? "unavailable" : "degraded";
       const ready = status === "ready" || status === "degraded";

@@ -1,6 +1,7 @@
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Metrics } from "../metrics";
+import { NOTE_LIMITS } from "../note-limits";
 import { NOTE_ID_PATTERN, type NoteInput, type NotesStore, type ReadSource } from "../notes-store";
 import type { RedisGuard } from "../redis-guard";
 import { fallbackStore } from "../rate-limit-store";
@@ -30,7 +31,12 @@ export const noteSchema = {
 export const errorSchema = {
   $id: "Error",
   type: "object",
-  properties: { statusCode: { type: "integer" }, error: { type: "string" }, message: { type: "string" } },
+  properties: {
+    statusCode: { type: "integer" },
+    error: { type: "string" },
+    message: { type: "string" },
+    outcome: { type: "string", enum: ["unknown"], description: "On a 503 to a write: present when the write may or may not have been applied" },
+  },
   required: ["statusCode", "error", "message"],
 } as const;
 
@@ -41,6 +47,9 @@ const idParams = {
   additionalProperties: false,
 } as const;
 
+/** Idempotency-Key: bounded, and only characters that are safe as part of a Redis key and in logs. */
+export const IDEMPOTENCY_KEY_PATTERN = "^[A-Za-z0-9._:-]{1,128}$";
+
 const errors = { 400: { $ref: "Error#" }, 429: { $ref: "Error#" }, 503: { $ref: "Error#" } } as const;
 
 /** The notes API under /v1. Rate limited per client (Redis-shared, per-process while Redis is down). */
@@ -50,7 +59,7 @@ export async function notesRoutes(app: FastifyInstance, options: NotesRouteOptio
     max: options.rateLimit.max,
     timeWindow: options.rateLimit.windowMs,
     enableDraftSpec: true,
-    store: fallbackStore({ redis: guard.redis, redisAvailable: () => guard.available, onFallback: () => metrics.rateLimitFallbacks.inc() }),
+    store: fallbackStore({ guard, onFallback: () => metrics.rateLimitFallbacks.inc() }),
     onExceeded: (request) => metrics.rateLimitRejections.inc({ route: routeLabel(request) }),
     errorResponseBuilder: (_request, context) => ({
       statusCode: 429,
@@ -69,27 +78,39 @@ export async function notesRoutes(app: FastifyInstance, options: NotesRouteOptio
     }
   };
 
-  app.post<{ Body: NoteInput }>(
+  app.post<{ Body: NoteInput; Headers: { "idempotency-key"?: string } }>(
     "/notes",
     {
       schema: {
         tags: ["notes"],
         summary: "Create a note",
+        headers: {
+          type: "object",
+          properties: {
+            "idempotency-key": {
+              type: "string",
+              pattern: IDEMPOTENCY_KEY_PATTERN,
+              description:
+                "Makes retries safe: the first create with this key is remembered for 24 h; a retry with the same key and body returns that note (201, same id and Location, header idempotent-replayed: true) and creates nothing; the same key with another body gets 422.",
+            },
+          },
+        },
         body: {
           type: "object",
           properties: {
-            title: { type: "string", minLength: 1, maxLength: 200 },
-            body: { type: "string", maxLength: 10_000 },
-            tags: { type: "array", items: { type: "string", minLength: 1, maxLength: 50 }, maxItems: 20, uniqueItems: true },
+            title: { type: "string", minLength: 1, maxLength: NOTE_LIMITS.titleMaxChars },
+            body: { type: "string", maxLength: NOTE_LIMITS.bodyMaxChars },
+            tags: { type: "array", items: { type: "string", minLength: 1, maxLength: NOTE_LIMITS.tagMaxChars }, maxItems: NOTE_LIMITS.maxTags, uniqueItems: true },
           },
           required: ["title", "body"],
           additionalProperties: false,
         },
-        response: { 201: { $ref: "Note#" }, ...errors },
+        response: { 201: { $ref: "Note#" }, 422: { $ref: "Error#" }, ...errors },
       },
     },
     async (request, reply) => {
-      const note = await store.create(request.body);
+      const { note, replayed } = await store.create(request.body, request.headers["idempotency-key"]);
+      if (replayed) reply.header("idempotent-replayed", "true");
       return reply.code(201).header("location", `/v1/notes/${note.id}`).send(note);
     },
   );
@@ -125,7 +146,9 @@ export async function notesRoutes(app: FastifyInstance, options: NotesRouteOptio
     "/notes/:id",
     { schema: { tags: ["notes"], summary: "Read a note", params: idParams, response: { 200: { $ref: "Note#" }, 404: { $ref: "Error#" }, ...errors } } },
     async (request, reply) => {
-      const { note, source } = await store.get(request.params.id);
+      const { note, source, corrupt } = await store.get(request.params.id);
+      // A corrupt record reads as absent (as lists skip it): clients need no new case; DELETE still removes it.
+      if (corrupt) return reply.code(404).send({ statusCode: 404, error: "Not Found", message: `note ${request.params.id} cannot be read (its stored record is corrupt)` });
       if (!note) return noteNotFound(reply, request.params.id);
       markCached(reply, source, routeLabel(request));
       return note;
