@@ -114,6 +114,7 @@ const redis = new Redis("redis", {
   maxMemoryMb: s.redis.maxMemoryMb,
   memoryLimit: s.redis.memoryLimit,
   evictionPolicy: s.redis.evictionPolicy,
+  requireAntiAffinity: s.redis.requireAntiAffinity,
   clients: [{ podLabels: apiLabels }],
   prometheus: { namespace: s.observability.prometheusNamespace },
 }, providerOpts);
@@ -166,6 +167,8 @@ const edge = new Edge(
     hostname: s.edge.hostname,
     serviceName: app.serviceName,
     servicePort: 8080,
+    // The API only (and its docs where the stack says so): /metrics has its own port and the probes stay inside.
+    pathPrefixes: ["/v1", ...(s.edge.exposeDocs ? ["/docs", "/openapi.json"] : [])],
     mode: s.edge.mode === "ingress" ? EdgeMode.Ingress : EdgeMode.Gateway,
     gateway: s.edge.gatewayName
       ? { name: s.edge.gatewayName, namespace: s.edge.gatewayNamespace, sectionName: s.edge.gatewayListener }

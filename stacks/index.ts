@@ -5,7 +5,7 @@
  * the program registers any resource.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { cpuMillis, memoryBytes } from "@platform/components";
+import { cpuMillis, memoryBytes, minimumMemoryLimitMb } from "@platform/components";
 import { z } from "zod";
 import { ENVIRONMENTS, SETTINGS, SETTING_KEYS, type Environment, type KeySpec, type SettingKey } from "./settings";
 
@@ -60,6 +60,7 @@ export interface Settings {
     readonly maxMemoryMb: number;
     readonly memoryLimit: string;
     readonly evictionPolicy: string;
+    readonly requireAntiAffinity: boolean;
   };
   readonly edge: {
     readonly mode: "gateway" | "ingress";
@@ -69,7 +70,8 @@ export interface Settings {
     readonly gatewayNamespace?: string;
     readonly gatewayListener?: string;
     readonly edgeProxyNamespace?: string;
-    readonly ingressClassName: string;
+    readonly ingressClassName?: string;
+    readonly exposeDocs: boolean;
   };
   readonly tls: {
     readonly issuer: "selfSigned" | "acme" | "existing";
@@ -226,11 +228,11 @@ function crossFieldIssues(s: Values, raw: Readonly<Record<string, unknown>>, rep
   if (s.redisMode === "sentinel" && s.redisReplicas !== undefined && s.redisReplicas < 3) {
     found.push({ key: "redisReplicas", value: s.redisReplicas, problem: `must be 3 to 9 when redisMode is "sentinel" (a Sentinel quorum needs 3).` });
   }
-  if (s.redisMaxMemoryMb !== undefined && s.redisMemoryLimit !== undefined && !(memoryBytes(s.redisMemoryLimit) > s.redisMaxMemoryMb * MIB * 1.1)) {
+  if (s.redisMaxMemoryMb !== undefined && s.redisMemoryLimit !== undefined && memoryBytes(s.redisMemoryLimit) < minimumMemoryLimitMb(s.redisMaxMemoryMb) * MIB) {
     found.push({
       key: "redisMaxMemoryMb",
       value: s.redisMaxMemoryMb,
-      problem: `must leave at least 10% headroom below redisMemoryLimit (${s.redisMemoryLimit}); lower it or raise redisMemoryLimit.`,
+      problem: `must be at most 60% of redisMemoryLimit (${s.redisMemoryLimit}): replica buffers and fork copy-on-write count against the limit; lower it or raise redisMemoryLimit to at least ${minimumMemoryLimitMb(s.redisMaxMemoryMb)}Mi.`,
     });
   }
   need("hostname", "in this environment: the public host name, such as notes.example.com");
@@ -240,6 +242,7 @@ function crossFieldIssues(s: Values, raw: Readonly<Record<string, unknown>>, rep
     found.push({ key: "edgeMode", value: s.edgeMode, problem: `is "ingress" but gatewayName/gatewayNamespace/gatewayListener are set; remove them or use edgeMode "gateway".` });
   }
   if (s.edgeMode === "ingress") need("edgeProxyNamespace", `when edgeMode is "ingress": the namespace of the Ingress controller pods`);
+  if (s.edgeMode === "ingress") need("ingressClassName", `when edgeMode is "ingress": the IngressClass of your controller, such as "traefik" or "haproxy" (ingress-nginx was retired in March 2026)`);
   if (s.gatewayName === undefined && (s.gatewayNamespace !== undefined || s.gatewayListener !== undefined)) {
     need("gatewayName", "when gatewayNamespace or gatewayListener is set");
   }
@@ -321,6 +324,7 @@ function toSettings(env: Environment, s: Values, raw: Readonly<Record<string, un
       maxMemoryMb: req(s.redisMaxMemoryMb),
       memoryLimit: req(s.redisMemoryLimit),
       evictionPolicy: req(s.redisEvictionPolicy),
+      requireAntiAffinity: req(s.redisRequireAntiAffinity),
     },
     edge: {
       mode: req(s.edgeMode),
@@ -330,7 +334,8 @@ function toSettings(env: Environment, s: Values, raw: Readonly<Record<string, un
       gatewayNamespace: s.gatewayNamespace,
       gatewayListener: s.gatewayListener,
       edgeProxyNamespace: s.edgeProxyNamespace,
-      ingressClassName: req(s.ingressClassName),
+      ingressClassName: s.ingressClassName,
+      exposeDocs: req(s.edgeExposeDocs),
     },
     tls: {
       issuer: req(s.tlsIssuer),

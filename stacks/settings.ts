@@ -275,7 +275,7 @@ export const SETTINGS = {
   redisMaxMemoryMb: {
     kind: "integer",
     schema: int(16, 65536),
-    allowed: "an integer from 16 to 65536, below redisMemoryLimit",
+    allowed: "an integer from 16 to 65536, at most 60% of redisMemoryLimit",
     dev: 100,
     prod: 768,
     doc: "Redis maxmemory in MiB.",
@@ -283,10 +283,10 @@ export const SETTINGS = {
   redisMemoryLimit: {
     kind: "string",
     schema: memQuantity,
-    allowed: "a memory quantity above redisMaxMemoryMb, such as 192Mi",
+    allowed: "a memory quantity of at least redisMaxMemoryMb / 0.6, such as 192Mi",
     dev: "192Mi",
-    prod: "1Gi",
-    doc: "Memory request and limit of the Redis container (maxmemory plus headroom for replication buffers and AOF rewrite).",
+    prod: "1280Mi",
+    doc: "Memory request and limit of the Redis container: maxmemory plus 40% headroom, because replica output buffers and the copy-on-write of every fork (AOF rewrite, full sync) count against it.",
   },
   redisEvictionPolicy: {
     kind: "string",
@@ -295,6 +295,14 @@ export const SETTINGS = {
     dev: "noeviction",
     prod: "noeviction",
     doc: "maxmemory-policy. noeviction refuses writes when full rather than losing notes.",
+  },
+  redisRequireAntiAffinity: {
+    kind: "boolean",
+    schema: z.boolean(),
+    allowed: "true or false",
+    dev: false,
+    prod: true,
+    doc: "Sentinel mode: require one Redis pod per node, so one node cannot take the Sentinel quorum down. Set false on clusters with fewer nodes than Redis pods (spreading is then only preferred).",
   },
   edgeMode: {
     kind: "string",
@@ -347,10 +355,17 @@ export const SETTINGS = {
     kind: "string",
     schema: dnsName.or(dnsLabel),
     allowed: "an IngressClass name",
-    dev: "nginx",
-    prod: "nginx",
-    doc: "IngressClass used in ingress mode (and by ACME HTTP-01 in that mode).",
+    doc: "IngressClass used in ingress mode (and by ACME HTTP-01 in that mode). Required in ingress mode: there is no default, since ingress-nginx (once the usual \"nginx\") was retired in March 2026.",
   },
+  edgeExposeDocs: {
+    kind: "boolean",
+    schema: z.boolean(),
+    allowed: "true or false",
+    dev: true,
+    prod: false,
+    doc: "Also route /docs and /openapi.json through the edge. The edge routes only the API (/v1) otherwise; /metrics and the probes are never routed.",
+  },
+
   tlsIssuer: {
     kind: "string",
     schema: z.enum(["selfSigned", "acme", "existing"]),

@@ -52,8 +52,10 @@ export interface AppServiceArgs {
   readonly appName?: string;
   /** Version label. @default unset */
   readonly version?: string;
-  /** Container and Service port (named `http`). @default 8080 */
+  /** Container and Service port (named `http`): the API and the probes. @default 8080 */
   readonly port?: number;
+  /** Port of /metrics (named `metrics`, METRICS_PORT), admitted to Prometheus only and never routed by the edge. @default 9464 */
+  readonly metricsPort?: number;
   /** Replicas the service never goes below. @default 2 */
   readonly minReplicas?: number;
   /** HPA maximum; equal to minReplicas means no HPA and fixed replicas. @default 3 × minReplicas, at most 100 */
@@ -86,7 +88,7 @@ export interface AppServiceArgs {
   readonly shutdownGraceMs?: number;
   /** Who may call the service port (the edge proxies). @default [] (nobody but Prometheus) */
   readonly allowFrom?: NetworkPeer[];
-  /** Prometheus, admitted to the port for /metrics. @default { namespace: "monitoring" } */
+  /** Prometheus, admitted to the metrics port. @default { namespace: "monitoring" } */
   readonly prometheus?: NetworkPeer;
   /** Further egress destinations. @default [] */
   readonly allowTo?: NetworkPeer[];
@@ -98,6 +100,7 @@ export interface AppServiceArgs {
 export interface ResolvedAppServiceArgs {
   readonly appName: string;
   readonly port: number;
+  readonly metricsPort: number;
   readonly minReplicas: number;
   readonly maxReplicas: number;
   readonly autoscale: boolean;
@@ -121,6 +124,8 @@ const SECRET_LOOKING = /(PASSWORD|SECRET|TOKEN|PRIVATE|CREDENTIAL|API_?KEY)/;
 export function resolveAppServiceArgs(name: string, args: AppServiceArgs): ResolvedAppServiceArgs {
   const appName = checkDnsLabel(COMPONENT, "appName", args.appName ?? name);
   const port = checkInt(COMPONENT, "port", args.port ?? 8080, 1, 65535);
+  const metricsPort = checkInt(COMPONENT, "metricsPort", args.metricsPort ?? 9464, 1, 65535);
+  if (metricsPort === port) throw new ArgumentError(COMPONENT, "metricsPort", metricsPort, `must differ from port (${port}): metrics stay off the port the edge routes to.`);
   const minReplicas = checkInt(COMPONENT, "minReplicas", args.minReplicas ?? 2, 1, 100);
   const maxReplicas = checkInt(COMPONENT, "maxReplicas", args.maxReplicas ?? Math.min(100, minReplicas * 3), 1, 100);
   if (maxReplicas < minReplicas) {
@@ -160,6 +165,7 @@ export function resolveAppServiceArgs(name: string, args: AppServiceArgs): Resol
   return {
     appName,
     port,
+    metricsPort,
     minReplicas,
     maxReplicas,
     autoscale: maxReplicas > minReplicas,

@@ -23,6 +23,7 @@ export function configMapData(
 ): Record<string, pulumi.Input<string>> {
   const config: Record<string, pulumi.Input<string>> = {
     PORT: String(r.port),
+    METRICS_PORT: String(r.metricsPort),
     HOST: "0.0.0.0",
     LOG_LEVEL: "info",
     METRICS_ENABLED: "true",
@@ -97,7 +98,7 @@ export function deploymentSpec(r: ResolvedAppServiceArgs, refs: DeploymentRefs):
     template: {
       metadata: {
         labels: refs.labels,
-        annotations: { "checksum/config": refs.checksum, ...prometheusScrapeAnnotations(r.port) },
+        annotations: { "checksum/config": refs.checksum, ...prometheusScrapeAnnotations(r.metricsPort) },
       },
       spec: {
         serviceAccountName: refs.serviceAccountName,
@@ -114,7 +115,10 @@ export function deploymentSpec(r: ResolvedAppServiceArgs, refs: DeploymentRefs):
             name: "app",
             image: refs.image,
             imagePullPolicy: "IfNotPresent",
-            ports: [{ name: "http", containerPort: r.port, protocol: "TCP" }],
+            ports: [
+              { name: "http", containerPort: r.port, protocol: "TCP" },
+              { name: "metrics", containerPort: r.metricsPort, protocol: "TCP" },
+            ],
             envFrom: [{ configMapRef: { name: refs.configMapName } }],
             env: refs.env,
             resources: {
@@ -135,7 +139,15 @@ export function deploymentSpec(r: ResolvedAppServiceArgs, refs: DeploymentRefs):
 }
 
 export function serviceSpec(r: ResolvedAppServiceArgs): k8s.types.input.core.v1.ServiceSpec {
-  return { type: "ClusterIP", selector: podSelector(r), ports: [{ name: "http", port: r.port, targetPort: "http", protocol: "TCP" }] };
+  return {
+    type: "ClusterIP",
+    selector: podSelector(r),
+    ports: [
+      { name: "http", port: r.port, targetPort: "http", protocol: "TCP" },
+      // For ServiceMonitors; the NetworkPolicy admits only Prometheus to it.
+      { name: "metrics", port: r.metricsPort, targetPort: "metrics", protocol: "TCP" },
+    ],
+  };
 }
 
 /** Scales on CPU and memory; down slowly (half the pods a minute at most), up fast. Only used when r.autoscale. */
@@ -192,7 +204,7 @@ export function egressRules(
   return egress;
 }
 
-/** Ingress from `allowFrom` and Prometheus only; egress as egressRules. */
+/** Ingress from `allowFrom` to the API port and from Prometheus to the metrics port only; egress as egressRules. */
 export function networkPolicySpec(
   r: ResolvedAppServiceArgs,
   args: Pick<AppServiceArgs, "redis" | "tracing">,
@@ -202,7 +214,7 @@ export function networkPolicySpec(
     policyTypes: ["Ingress", "Egress"],
     ingress: [
       ...r.allowFrom.map((peer) => ({ from: [peerSelector(peer)], ports: tcpPorts(peer.ports ?? [r.port]) })),
-      { from: [peerSelector(r.prometheus)], ports: tcpPorts(r.prometheus.ports ?? [r.port]) },
+      { from: [peerSelector(r.prometheus)], ports: tcpPorts(r.prometheus.ports ?? [r.metricsPort]) },
     ],
     egress: egressRules(r, args),
   };

@@ -1,5 +1,5 @@
 /** ClusterAddons' public arguments, the pinned versions and their pure validation. */
-import { ArgumentError } from "../lib/validate";
+import { ArgumentError, checkInt } from "../lib/validate";
 
 const COMPONENT = "ClusterAddons";
 
@@ -21,6 +21,8 @@ export interface ClusterAddonsArgs {
   readonly gatewayApiVersion?: string;
   /** NGINX Gateway Fabric chart version. @default ADDON_VERSIONS.nginxGatewayFabric */
   readonly nginxGatewayFabricVersion?: string;
+  /** NGINX proxy pods per Gateway (chart value nginx.replicas), so a drain or a crash never takes the edge down. @default 2 */
+  readonly edgeProxyReplicas?: number;
 }
 
 export interface ResolvedClusterAddonsArgs {
@@ -29,6 +31,7 @@ export interface ResolvedClusterAddonsArgs {
   readonly gatewayApi: boolean;
   readonly gatewayApiVersion: string;
   readonly nginxGatewayFabricVersion: string;
+  readonly edgeProxyReplicas: number;
 }
 
 const SEMVER = /^v?[0-9]+\.[0-9]+\.[0-9]+$/;
@@ -45,5 +48,6 @@ export function resolveClusterAddonsArgs(args: ClusterAddonsArgs): ResolvedClust
     gatewayApi: args.gatewayApi ?? true,
     gatewayApiVersion: pinned("gatewayApiVersion", args.gatewayApiVersion ?? ADDON_VERSIONS.gatewayApi),
     nginxGatewayFabricVersion: pinned("nginxGatewayFabricVersion", args.nginxGatewayFabricVersion ?? ADDON_VERSIONS.nginxGatewayFabric),
+    edgeProxyReplicas: checkInt(COMPONENT, "edgeProxyReplicas", args.edgeProxyReplicas ?? 2, 1, 20),
   };
 }

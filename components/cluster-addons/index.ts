@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type ClusterAddonsArgs, resolveClusterAddonsArgs } from "./args";
 import {
   CERT_MANAGER_NAMESPACE,
+  GATEWAY_API_CRDS_OPTIONS,
   NGINX_GATEWAY_NAMESPACE,
   certManagerReleaseArgs,
   gatewayApiCrdsArgs,
@@ -25,7 +26,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
     const r = resolveClusterAddonsArgs(args);
     const child = { parent: this };
     const ready: pulumi.Resource[] = [];
-    const crds = r.gatewayApi ? new k8s.yaml.v2.ConfigFile(`${name}-gateway-api-crds`, gatewayApiCrdsArgs(r), child) : undefined;
+    const crds = r.gatewayApi ? new k8s.yaml.v2.ConfigFile(`${name}-gateway-api-crds`, gatewayApiCrdsArgs(r), { ...child, ...GATEWAY_API_CRDS_OPTIONS }) : undefined;
     if (crds) ready.push(crds);
     const afterCrds = (): pulumi.CustomResourceOptions => ({ ...child, dependsOn: crds ? [crds] : [] });
 

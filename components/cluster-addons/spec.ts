@@ -18,6 +18,12 @@ export function namespaceArgs(namespace: string): k8s.core.v1.NamespaceArgs {
   return { metadata: { name: namespace } };
 }
 
+/**
+ * Options of the Gateway API CRDs: kept on `pulumi destroy`, because deleting a CRD deletes every object of
+ * its kind in the cluster, including Gateways and routes other stacks own.
+ */
+export const GATEWAY_API_CRDS_OPTIONS = { retainOnDelete: true } as const;
+
 /** The standard-channel Gateway API CRDs of the pinned release. */
 export function gatewayApiCrdsArgs(r: ResolvedClusterAddonsArgs): k8s.yaml.v2.ConfigFileArgs {
   return { file: `https://github.com/kubernetes-sigs/gateway-api/releases/download/${r.gatewayApiVersion}/standard-install.yaml` };
@@ -48,7 +54,7 @@ export function nginxGatewayFabricReleaseArgs(r: ResolvedClusterAddonsArgs, name
     version: r.nginxGatewayFabricVersion,
     namespace,
     atomic: true,
-    values: { nginxGateway: { gatewayClassName: NGINX_GATEWAY_CLASS } },
+    values: { nginxGateway: { gatewayClassName: NGINX_GATEWAY_CLASS }, nginx: { replicas: r.edgeProxyReplicas } },
   };
 }
 

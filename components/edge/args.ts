@@ -32,6 +32,11 @@ export interface EdgeArgs {
   readonly serviceName: pulumi.Input<string>;
   /** Its port. @default 8080 */
   readonly servicePort?: number;
+  /**
+   * Path prefixes routed to the Service; nothing else of the host is. Add "/docs" and "/openapi.json" to
+   * publish the service's API documentation. @default ["/v1"] (the API only: never /metrics or the probes)
+   */
+  readonly pathPrefixes?: string[];
   /** Gateway API or Ingress. @default EdgeMode.Gateway */
   readonly mode?: EdgeMode;
   /** Attach to this Gateway instead of creating one (gateway mode). @default unset: create a Gateway */
@@ -40,7 +45,7 @@ export interface EdgeArgs {
   readonly gatewayName?: string;
   /** GatewayClass of the created Gateway. @default "nginx" (NGINX Gateway Fabric) */
   readonly gatewayClassName?: string;
-  /** IngressClass in ingress mode. @default "nginx" */
+  /** IngressClass in ingress mode. @default unset: the cluster's default IngressClass (ingress-nginx, once the usual "nginx", was retired in March 2026) */
   readonly ingressClassName?: string;
   /** cert-manager ClusterIssuer that signs the certificate. @default unset: allowed only when attaching to an existing Gateway (which owns its certificate) */
   readonly clusterIssuerName?: pulumi.Input<string>;
@@ -55,14 +60,27 @@ export interface ResolvedEdgeArgs {
   readonly appName: string;
   readonly hostname: string;
   readonly servicePort: number;
+  readonly pathPrefixes: string[];
   readonly mode: EdgeMode;
   readonly gateway?: GatewayRef;
   readonly gatewayName: string;
   readonly gatewayClassName: string;
-  readonly ingressClassName: string;
+  readonly ingressClassName: string | undefined;
   readonly securityHeaders: boolean;
   readonly hstsMaxAgeSeconds: number;
   readonly createsGateway: boolean;
+}
+
+/** Absolute paths without spaces, query or fragment, each once; at least one. */
+function checkPathPrefixes(prefixes: string[]): string[] {
+  if (prefixes.length === 0 || prefixes.length > 16) throw new ArgumentError(COMPONENT, "pathPrefixes", prefixes, "list 1 to 16 path prefixes such as \"/v1\".");
+  for (const p of prefixes) {
+    if (!/^\/[A-Za-z0-9._~\-/]*$/.test(p) || p.length > 1024) {
+      throw new ArgumentError(COMPONENT, "pathPrefixes", p, 'use an absolute path of letters, digits and "._~-/" such as "/v1".');
+    }
+  }
+  if (new Set(prefixes).size !== prefixes.length) throw new ArgumentError(COMPONENT, "pathPrefixes", prefixes, "list each prefix once.");
+  return prefixes;
 }
 
 /** Pure: validates the args and resolves every default. */
@@ -84,11 +102,12 @@ export function resolveEdgeArgs(name: string, args: EdgeArgs): ResolvedEdgeArgs 
     appName: checkDnsLabel(COMPONENT, "appName", args.appName ?? name),
     hostname: checkDnsName(COMPONENT, "hostname", args.hostname),
     servicePort: checkInt(COMPONENT, "servicePort", args.servicePort ?? 8080, 1, 65535),
+    pathPrefixes: checkPathPrefixes(args.pathPrefixes ?? ["/v1"]),
     mode,
     gateway: args.gateway,
     gatewayName: checkDnsLabel(COMPONENT, "gatewayName", args.gatewayName ?? name),
     gatewayClassName: args.gatewayClassName ?? "nginx",
-    ingressClassName: args.ingressClassName ?? "nginx",
+    ingressClassName: args.ingressClassName,
     securityHeaders: args.securityHeaders ?? true,
     hstsMaxAgeSeconds: checkInt(COMPONENT, "hstsMaxAgeSeconds", args.hstsMaxAgeSeconds ?? 31_536_000, 0, 63_072_000),
     createsGateway,

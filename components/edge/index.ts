@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { recommendedLabels } from "../lib/k8s";
+import { oneUnavailableBudget, recommendedLabels } from "../lib/k8s";
 import { type EdgeArgs, EdgeMode, resolveEdgeArgs } from "./args";
 import { certManagerAnnotations, edgeProxyPodLabels, gatewaySpec, ingressSpec, redirectRouteSpec, routeSpec, tlsSecretName } from "./spec";
 
@@ -41,6 +41,8 @@ export class Edge extends pulumi.ComponentResource {
           { apiVersion: GATEWAY_API, kind: "Gateway", metadata: { ...meta, name: r.gatewayName, annotations }, spec: gatewaySpec(r, tlsSecret) },
           child,
         );
+        // The Gateway's proxy pods (labelled through spec.infrastructure.labels): a drain takes one at a time.
+        new k8s.policy.v1.PodDisruptionBudget(`${name}-proxy-pdb`, { metadata: meta, spec: oneUnavailableBudget(edgeProxyPodLabels(r.appName)) }, child);
         new k8s.apiextensions.CustomResource(`${name}-redirect`, { apiVersion: GATEWAY_API, kind: "HTTPRoute", metadata: meta, spec: redirectRouteSpec(r) }, child);
       }
       new k8s.apiextensions.CustomResource(`${name}-route`, { apiVersion: GATEWAY_API, kind: "HTTPRoute", metadata: meta, spec: routeSpec(r, args.serviceName) }, child);

@@ -83,12 +83,14 @@ export function certManagerAnnotations(clusterIssuerName: pulumi.Input<string>):
 
 export function ingressSpec(r: ResolvedEdgeArgs, serviceName: pulumi.Input<string>, tlsSecret: string): k8s.types.input.networking.v1.IngressSpec {
   return {
-    ingressClassName: r.ingressClassName,
+    ...(r.ingressClassName ? { ingressClassName: r.ingressClassName } : {}),
     tls: [{ hosts: [r.hostname], secretName: tlsSecret }],
     rules: [
       {
         host: r.hostname,
-        http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: serviceName, port: { number: r.servicePort } } } }] },
+        http: {
+          paths: r.pathPrefixes.map((path) => ({ path, pathType: "Prefix", backend: { service: { name: serviceName, port: { number: r.servicePort } } } })),
+        },
       },
     ],
   };
@@ -129,7 +131,7 @@ export function routeParentRefs(r: ResolvedEdgeArgs): RouteParentRef[] {
   return [{ name: g.name, ...(g.namespace ? { namespace: g.namespace } : {}), ...(g.sectionName ? { sectionName: g.sectionName } : {}) }];
 }
 
-/** Every path of the host to the Service, with the security headers unless turned off. */
+/** The path prefixes of the host to the Service (nothing else), with the security headers unless turned off. */
 export function routeSpec(r: ResolvedEdgeArgs, serviceName: pulumi.Input<string>): HttpRouteSpec {
   const filters: RouteFilter[] = r.securityHeaders
     ? [{ type: "ResponseHeaderModifier", responseHeaderModifier: { set: securityHeaders(r.hstsMaxAgeSeconds) } }]
@@ -139,7 +141,7 @@ export function routeSpec(r: ResolvedEdgeArgs, serviceName: pulumi.Input<string>
     hostnames: [r.hostname],
     rules: [
       {
-        matches: [{ path: { type: "PathPrefix", value: "/" } }],
+        matches: r.pathPrefixes.map((value) => ({ path: { type: "PathPrefix" as const, value } })),
         filters,
         backendRefs: [{ name: serviceName, port: r.servicePort }],
       },

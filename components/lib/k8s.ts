@@ -80,9 +80,9 @@ export function tcpPorts(ports: readonly Input<number | string>[]): k8s.types.in
   return ports.map((port) => ({ protocol: "TCP", port }));
 }
 
-/** Egress to cluster DNS (any namespace, port 53 UDP and TCP). */
+/** Egress to cluster DNS: the kube-dns pods of kube-system only (a pod labelled k8s-app=kube-dns elsewhere is not DNS). */
 export const DNS_EGRESS: k8s.types.input.networking.v1.NetworkPolicyEgressRule = {
-  to: [{ namespaceSelector: {}, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+  to: [peerSelector({ namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" } })],
   ports: [
     { protocol: "UDP", port: 53 },
     { protocol: "TCP", port: 53 },

@@ -54,7 +54,11 @@ export interface RedisArgs {
   readonly appendFsync?: AppendFsync;
   /** maxmemory in MiB. @default 100 */
   readonly maxMemoryMb?: number;
-  /** Memory request and limit of the Redis container; must exceed maxMemoryMb by 10%. @default "192Mi" */
+  /**
+   * Memory request and limit of the Redis container; maxMemoryMb may be at most 60% of it, because replica
+   * output buffers and the copy-on-write of every fork (AOF rewrite, full sync) count against the same limit.
+   * @default "192Mi"
+   */
   readonly memoryLimit?: string;
   /** CPU request of the Redis container. @default "50m" */
   readonly cpuRequest?: string;
@@ -68,7 +72,7 @@ export interface RedisArgs {
   readonly clients?: NetworkPeer[];
   /** Prometheus, admitted to the exporter port 9121. @default { namespace: "monitoring" } */
   readonly prometheus?: NetworkPeer;
-  /** Require Redis pods on distinct nodes (Sentinel mode); otherwise it is only preferred. @default false */
+  /** Require Redis pods on distinct nodes (Sentinel mode); otherwise it is only preferred (small clusters). @default false */
   readonly requireAntiAffinity?: boolean;
 }
 
@@ -90,6 +94,21 @@ export interface ResolvedRedisArgs {
   readonly prometheus: NetworkPeer;
   readonly requireAntiAffinity: boolean;
   readonly quorum: number;
+  /** Hard limit of a replica's output buffer (soft: half, for 60 s). */
+  readonly replicaBufferMb: number;
+}
+
+/** maxmemory may use at most this share of the container's memory limit. */
+export const MAX_MEMORY_SHARE = 0.6;
+
+/** A quarter of maxmemory, between 16 and 256 MiB: with maxmemory at 60% this keeps a quarter of the limit for forks. */
+export function replicaBufferMb(maxMemoryMb: number): number {
+  return Math.min(256, Math.max(16, Math.floor(maxMemoryMb / 4)));
+}
+
+/** The smallest memory limit, in MiB, that leaves maxMemoryMb within MAX_MEMORY_SHARE of it. */
+export function minimumMemoryLimitMb(maxMemoryMb: number): number {
+  return Math.ceil(maxMemoryMb / MAX_MEMORY_SHARE);
 }
 
 /** Pure: validates the args and resolves every default. */
@@ -103,8 +122,13 @@ export function resolveRedisArgs(name: string, args: RedisArgs): ResolvedRedisAr
   if (sentinel) checkInt(COMPONENT, "replicas", replicas, 3, 9);
   const maxMemoryMb = checkInt(COMPONENT, "maxMemoryMb", args.maxMemoryMb ?? 100, 16, 65536);
   const memoryLimit = checkMemory(COMPONENT, "memoryLimit", args.memoryLimit ?? "192Mi");
-  if (!(memoryBytes(memoryLimit) > maxMemoryMb * 1024 * 1024 * 1.1)) {
-    throw new ArgumentError(COMPONENT, "memoryLimit", memoryLimit, `must exceed maxMemoryMb (${maxMemoryMb} MiB) by at least 10% for replication buffers and AOF rewrites.`);
+  if (memoryBytes(memoryLimit) < minimumMemoryLimitMb(maxMemoryMb) * 1024 * 1024) {
+    throw new ArgumentError(
+      COMPONENT,
+      "memoryLimit",
+      memoryLimit,
+      `must be at least ${minimumMemoryLimitMb(maxMemoryMb)}Mi for maxMemoryMb ${maxMemoryMb} (maxmemory at most 60% of the limit: replica buffers and fork copy-on-write during AOF rewrites and full syncs count against it); raise memoryLimit or lower maxMemoryMb.`,
+    );
   }
   const image = args.image ?? REDIS_IMAGE;
   if (!/[:@]/.test(image.split("/").pop() ?? "")) throw new ArgumentError(COMPONENT, "image", image, "pin a tag or digest, e.g. redis:8.8.0.");
@@ -126,5 +150,6 @@ export function resolveRedisArgs(name: string, args: RedisArgs): ResolvedRedisAr
     prometheus: args.prometheus ?? { namespace: "monitoring" },
     requireAntiAffinity: args.requireAntiAffinity ?? false,
     quorum: Math.floor(replicas / 2) + 1,
+    replicaBufferMb: replicaBufferMb(maxMemoryMb),
   };
 }

@@ -9,6 +9,8 @@ type Labels = Record<string, string>;
 export const REDIS_PORT = 6379;
 export const SENTINEL_PORT = 26379;
 export const METRICS_PORT = 9121;
+/** Second redis_exporter, pointed at Sentinel, so quorum and failover state can be alerted on. */
+export const SENTINEL_METRICS_PORT = 9355;
 /** Key of the password in its Secret. */
 export const PASSWORD_KEY = "redis-password";
 const REDIS_UID = 999; // the `redis` user of the official Debian-based image
@@ -77,6 +79,7 @@ function passwordEnv(passwordSecretName: pulumi.Input<string>): k8s.types.input.
 export function scriptEnv(r: ResolvedRedisArgs, names: RedisContainerNames): k8s.types.input.core.v1.EnvVar[] {
   return [
     { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+    { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
     passwordEnv(names.passwordSecretName),
     { name: "REDIS_MODE", value: r.mode },
     { name: "REDIS_REPLICAS", value: String(r.replicas) },
@@ -87,65 +90,99 @@ export function scriptEnv(r: ResolvedRedisArgs, names: RedisContainerNames): k8s
     { name: "REDIS_APPENDFSYNC", value: r.appendFsync },
     { name: "REDIS_MAXMEMORY_MB", value: String(r.maxMemoryMb) },
     { name: "REDIS_MAXMEMORY_POLICY", value: r.evictionPolicy },
+    { name: "REDIS_REPLICA_BUFFER_MB", value: String(r.replicaBufferMb) },
   ];
 }
 
-/** Startup, liveness and readiness by an authenticated PING, so a server that refuses the password is not ready. */
-export function pingProbes(port: number): Pick<k8s.types.input.core.v1.Container, "startupProbe" | "livenessProbe" | "readinessProbe"> {
-  const exec = { command: ["sh", "-c", `REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -h 127.0.0.1 -p ${port} ping | grep -q PONG`] };
+/** Sentinel's probes: an authenticated PING, so a Sentinel that refuses the password is not ready. */
+export function sentinelProbes(): Pick<k8s.types.input.core.v1.Container, "livenessProbe" | "readinessProbe"> {
+  const exec = { command: ["sh", "-c", `REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli --no-auth-warning -h 127.0.0.1 -p ${SENTINEL_PORT} ping | grep -q PONG`] };
   return {
-    // Up to 5 minutes: loading a large AOF is slow.
-    startupProbe: { exec, periodSeconds: 5, failureThreshold: 60, timeoutSeconds: 3 },
     livenessProbe: { exec, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 3 },
     readinessProbe: { exec, periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 3 },
   };
 }
 
-/** Redis, Sentinel beside it in Sentinel mode, and the exporter sidecar. */
+/**
+ * Seconds Redis may take to load its data before the kubelet restarts it: a minute, plus a second per
+ * 10 MiB of maxmemory. A 1.8 GB AOF loaded in 15 s on a full core; at a 500m limit and with an AOF up
+ * to twice the data set before its rewrite, 10 MiB/s keeps a threefold margin.
+ */
+export function startupBudgetSeconds(maxMemoryMb: number): number {
+  return 60 + Math.ceil(maxMemoryMb / 10);
+}
+
+/** Redis' probes run probe.sh (scripts.ts): liveness accepts LOADING and MASTERDOWN; a replica is ready only in sync. */
+export function redisProbes(r: ResolvedRedisArgs): Pick<k8s.types.input.core.v1.Container, "startupProbe" | "livenessProbe" | "readinessProbe"> {
+  const probe = (mode: string) => ({ command: ["sh", "/scripts/probe.sh", mode] });
+  const period = 5;
+  return {
+    startupProbe: { exec: probe("startup"), periodSeconds: period, failureThreshold: Math.ceil(startupBudgetSeconds(r.maxMemoryMb) / period), timeoutSeconds: 3 },
+    livenessProbe: { exec: probe("live"), periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 3 },
+    readinessProbe: { exec: probe("ready"), periodSeconds: period, failureThreshold: 2, timeoutSeconds: 3 },
+  };
+}
+
+/** redis_exporter pointed at the Redis (9121) or the Sentinel (9355) of this pod. */
+function exporterContainer(r: ResolvedRedisArgs, names: RedisContainerNames, target: "redis" | "sentinel"): k8s.types.input.core.v1.Container {
+  const [name, portName, port, targetPort] =
+    target === "redis" ? ["exporter", "metrics", METRICS_PORT, REDIS_PORT] : ["sentinel-exporter", "sentinel-metrics", SENTINEL_METRICS_PORT, SENTINEL_PORT];
+  return {
+    name,
+    image: r.exporterImage,
+    ports: [{ name: portName, containerPort: port, protocol: "TCP" }],
+    env: [
+      { name: "REDIS_ADDR", value: `redis://127.0.0.1:${targetPort}` },
+      { name: "REDIS_EXPORTER_WEB_LISTEN_ADDRESS", value: `:${port}` },
+      passwordEnv(names.passwordSecretName),
+    ],
+    resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+    livenessProbe: { httpGet: { path: "/health", port: portName }, periodSeconds: 15, failureThreshold: 3 },
+    readinessProbe: { httpGet: { path: "/health", port: portName }, periodSeconds: 10 },
+    securityContext: restrictedContainer(EXPORTER_UID),
+  };
+}
+
+/** Redis, Sentinel beside it in Sentinel mode, and an exporter for each. */
 export function redisContainers(r: ResolvedRedisArgs, names: RedisContainerNames): k8s.types.input.core.v1.Container[] {
   const env = scriptEnv(r, names);
-  const mounts: k8s.types.input.core.v1.VolumeMount[] = [
+  // Sentinel keeps its state on the data volume too (data/sentinel), so it survives a restart of every pod.
+  const volumeMounts: k8s.types.input.core.v1.VolumeMount[] = [
     { name: "data", mountPath: "/data" },
     { name: "run", mountPath: "/run/redis" },
     { name: "scripts", mountPath: "/scripts", readOnly: true },
     { name: "tmp", mountPath: "/tmp" },
   ];
   // Redis and Sentinel run the same image from their start scripts, with the same environment.
-  const scriptContainer = (
-    name: "redis" | "sentinel",
-    port: number,
-    resources: k8s.types.input.core.v1.ResourceRequirements,
-    volumeMounts: k8s.types.input.core.v1.VolumeMount[],
-  ): k8s.types.input.core.v1.Container => ({
+  const scriptContainer = (name: "redis" | "sentinel", port: number): k8s.types.input.core.v1.Container => ({
     name,
     image: r.image,
     command: ["sh", `/scripts/${name}.sh`],
     ports: [{ name, containerPort: port, protocol: "TCP" }],
     env,
-    resources,
-    ...pingProbes(port),
     securityContext: restrictedContainer(REDIS_UID),
     volumeMounts,
   });
-  const redisResources = { requests: { cpu: r.cpuRequest, memory: r.memoryLimit }, limits: { cpu: r.cpuLimit, memory: r.memoryLimit } };
-  const redis = scriptContainer("redis", REDIS_PORT, redisResources, mounts);
-  // Sentinel keeps its state in the run emptyDir; only Redis owns the data volume.
-  const sentinelResources = { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "64Mi" } };
-  const sentinel = scriptContainer("sentinel", SENTINEL_PORT, sentinelResources, mounts.filter((m) => m.name !== "data"));
-  const exporter: k8s.types.input.core.v1.Container = {
-    name: "exporter",
-    image: r.exporterImage,
-    ports: [{ name: "metrics", containerPort: METRICS_PORT, protocol: "TCP" }],
-    env: [{ name: "REDIS_ADDR", value: `redis://127.0.0.1:${REDIS_PORT}` }, passwordEnv(names.passwordSecretName)],
-    resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
-    livenessProbe: { httpGet: { path: "/health", port: "metrics" }, periodSeconds: 15, failureThreshold: 3 },
-    readinessProbe: { httpGet: { path: "/health", port: "metrics" }, periodSeconds: 10 },
-    securityContext: restrictedContainer(EXPORTER_UID),
+  const redis: k8s.types.input.core.v1.Container = {
+    ...scriptContainer("redis", REDIS_PORT),
+    resources: { requests: { cpu: r.cpuRequest, memory: r.memoryLimit }, limits: { cpu: r.cpuLimit, memory: r.memoryLimit } },
+    ...redisProbes(r),
+    // Sentinel mode: a master hands over to a replica before it stops (prestop.sh).
+    ...(isSentinelMode(r) ? { lifecycle: { preStop: { exec: { command: ["sh", "/scripts/prestop.sh"] } } } } : {}),
   };
-  return isSentinelMode(r) ? [redis, sentinel, exporter] : [redis, exporter];
+  if (!isSentinelMode(r)) return [redis, exporterContainer(r, names, "redis")];
+  const sentinel: k8s.types.input.core.v1.Container = {
+    ...scriptContainer("sentinel", SENTINEL_PORT),
+    resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
+    ...sentinelProbes(),
+  };
+  return [redis, sentinel, exporterContainer(r, names, "redis"), exporterContainer(r, names, "sentinel")];
 }
 
-/** Spreads Sentinel-mode replicas over nodes so one node's loss cannot take the quorum; none in standalone mode. */
+/**
+ * Sentinel mode: Redis pods on distinct nodes (required unless `requireAntiAffinity` is false, for
+ * clusters with fewer nodes than pods), so one node cannot take the quorum; none in standalone mode.
+ */
 export function podAffinity(r: ResolvedRedisArgs, selector: Labels): k8s.types.input.core.v1.Affinity | undefined {
   if (!isSentinelMode(r)) return undefined;
   const term = { labelSelector: { matchLabels: selector }, topologyKey: "kubernetes.io/hostname" };
@@ -156,12 +193,22 @@ export function podAffinity(r: ResolvedRedisArgs, selector: Labels): k8s.types.i
   };
 }
 
+/**
+ * Sentinel mode: spread over zones when the nodes carry zone labels. Soft (ScheduleAnyway), because a
+ * hard constraint would make nodes without the label unusable and a single-zone cluster unschedulable.
+ */
+export function topologySpread(r: ResolvedRedisArgs, selector: Labels): k8s.types.input.core.v1.TopologySpreadConstraint[] | undefined {
+  if (!isSentinelMode(r)) return undefined;
+  return [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } }];
+}
+
 export function statefulSetSpec(r: ResolvedRedisArgs, parts: RedisStatefulSetParts): k8s.types.input.apps.v1.StatefulSetSpec {
   return {
     serviceName: parts.headlessServiceName,
     replicas: r.replicas,
-    // Pods start one by one so pod 0 is the first master and the others find it.
-    podManagementPolicy: "OrderedReady",
+    // All pods start at once: each decides whom to follow from what the others say (redis.sh), and a
+    // pod stuck on a lost node or volume cannot hold the others back, as it would with OrderedReady.
+    podManagementPolicy: "Parallel",
     selector: { matchLabels: parts.selector },
     updateStrategy: { type: "RollingUpdate" },
     template: {
@@ -173,8 +220,10 @@ export function statefulSetSpec(r: ResolvedRedisArgs, parts: RedisStatefulSetPar
         automountServiceAccountToken: false,
         enableServiceLinks: false,
         securityContext: restrictedPod(REDIS_UID),
-        terminationGracePeriodSeconds: 30,
+        // preStop failover (up to 20 s), then Redis' own shutdown (up to 10 s waiting for replicas).
+        terminationGracePeriodSeconds: 40,
         affinity: podAffinity(r, parts.selector),
+        topologySpreadConstraints: topologySpread(r, parts.selector),
         containers: redisContainers(r, parts),
         volumes: [
           { name: "run", emptyDir: { sizeLimit: "16Mi" } },
@@ -198,7 +247,7 @@ export function statefulSetSpec(r: ResolvedRedisArgs, parts: RedisStatefulSetPar
   };
 }
 
-/** Ingress only: the Redis pods among themselves, the clients, and Prometheus on the exporter port. */
+/** Ingress only: the Redis pods among themselves, the clients, and Prometheus on the exporter ports. */
 export function networkPolicySpec(r: ResolvedRedisArgs, selector: Labels): k8s.types.input.networking.v1.NetworkPolicySpec {
   const redisPorts = isSentinelMode(r) ? [REDIS_PORT, SENTINEL_PORT] : [REDIS_PORT];
   return {
@@ -207,7 +256,7 @@ export function networkPolicySpec(r: ResolvedRedisArgs, selector: Labels): k8s.t
     ingress: [
       { from: [peerSelector({ podLabels: selector })], ports: tcpPorts(redisPorts) },
       ...r.clients.map((peer) => ({ from: [peerSelector(peer)], ports: tcpPorts(peer.ports ?? redisPorts) })),
-      { from: [peerSelector(r.prometheus)], ports: tcpPorts(r.prometheus.ports ?? [METRICS_PORT]) },
+      { from: [peerSelector(r.prometheus)], ports: tcpPorts(r.prometheus.ports ?? (isSentinelMode(r) ? [METRICS_PORT, SENTINEL_METRICS_PORT] : [METRICS_PORT])) },
     ],
   };
 }

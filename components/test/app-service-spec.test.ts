@@ -24,13 +24,23 @@ describe("deploymentSpec", () => {
 
   it("wires the sibling names, the checksum and the env it is given", () => {
     const env = [{ name: "API_KEY", valueFrom: { secretKeyRef: { name: "s", key: "k" } } }];
-    const spec = deploymentSpec(resolveAppServiceArgs("api", { ...base, port: 9000 }), { ...refs, env });
+    const spec = deploymentSpec(resolveAppServiceArgs("api", { ...base, port: 9000, metricsPort: 9100 }), { ...refs, env });
     expect(spec).toMatchObject({
       template: {
-        metadata: { labels: { app: "notes" }, annotations: { "checksum/config": "c0ffee", "prometheus.io/port": "9000" } },
+        metadata: { labels: { app: "notes" }, annotations: { "checksum/config": "c0ffee", "prometheus.io/port": "9100" } },
         spec: {
           serviceAccountName: "sa",
-          containers: [{ image: base.image, envFrom: [{ configMapRef: { name: "cm" } }], env, ports: [{ name: "http", containerPort: 9000, protocol: "TCP" }] }],
+          containers: [
+            {
+              image: base.image,
+              envFrom: [{ configMapRef: { name: "cm" } }],
+              env,
+              ports: [
+                { name: "http", containerPort: 9000, protocol: "TCP" },
+                { name: "metrics", containerPort: 9100, protocol: "TCP" },
+              ],
+            },
+          ],
         },
       },
     });
@@ -65,7 +75,11 @@ describe("egressRules / networkPolicySpec", () => {
     expect(ports({ ...base, tracing: { endpoint: "http://otel:4318", port: 4317 } })[1]).toEqual([{ protocol: "TCP", port: 4317 }]);
   });
 
-  it("allows only DNS without Redis, tracing or allowTo", () => {
+  it("allows only DNS without Redis, tracing or allowTo: the kube-dns pods of kube-system, not any pod so labelled", () => {
+    const r = resolveAppServiceArgs("api", base);
+    expect(egressRules(r, {})[0]?.to).toEqual([
+      { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } },
+    ]);
     expect(ports(base)).toEqual([
       [
         { protocol: "UDP", port: 53 },
@@ -74,7 +88,15 @@ describe("egressRules / networkPolicySpec", () => {
     ]);
   });
 
-  it("admits allowFrom peers and Prometheus on the service port", () => {
+  it("admits allowFrom peers to the service port and Prometheus to the metrics port only", () => {
+    const r = resolveAppServiceArgs("api", { ...base, port: 3000, metricsPort: 3001, allowFrom: [{ namespace: "edge" }] });
+    expect(networkPolicySpec(r, {}).ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "edge" } }, podSelector: { matchLabels: {} } }], ports: [{ protocol: "TCP", port: 3000 }] },
+      { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } }, podSelector: { matchLabels: {} } }], ports: [{ protocol: "TCP", port: 3001 }] },
+    ]);
+  });
+
+  it("opens the ports a Prometheus peer names instead", () => {
     const r = resolveAppServiceArgs("api", { ...base, port: 3000, allowFrom: [{ namespace: "edge" }], prometheus: { namespace: "obs", ports: [9090] } });
     expect(networkPolicySpec(r, {}).ingress).toEqual([
       { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "edge" } }, podSelector: { matchLabels: {} } }], ports: [{ protocol: "TCP", port: 3000 }] },

@@ -25,6 +25,7 @@ describe("resolveAppServiceArgs", () => {
     ["redis without address", { redis: { passwordSecretName: "s" } }, /argument "redis" .*set exactly one of redis.url/],
     ["tracing endpoint not a URL", { tracing: { endpoint: "jaeger:4318" } }, /argument "tracing.endpoint" is "jaeger:4318"/],
     ["bad appName", { appName: "Notes_API" }, /argument "appName" is "Notes_API"; use a DNS-1123 label/],
+    ["metrics on the API port", { metricsPort: 8080 }, /argument "metricsPort" is 8080; must differ from port \(8080\)/],
   ];
   it.each(bad)("throws if %s", (_n, extra, msg) => {
     expect(() => mod.resolveAppServiceArgs("api", { ...base, ...extra })).toThrow(msg);
@@ -62,7 +63,12 @@ describe("AppService", () => {
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
     expect(c.volumeMounts).toEqual([{ name: "tmp", mountPath: "/tmp" }]);
     expect(pod.volumes[0]).toMatchObject({ name: "tmp", emptyDir: {} });
-    expect(c.ports).toEqual([{ name: "http", containerPort: 8080, protocol: "TCP" }]);
+    // The API and probes on 8080; /metrics on its own port, which only Prometheus may reach.
+    expect(c.ports).toEqual([
+      { name: "http", containerPort: 8080, protocol: "TCP" },
+      { name: "metrics", containerPort: 9464, protocol: "TCP" },
+    ]);
+    expect(dep.spec.template.metadata.annotations["prometheus.io/port"]).toBe("9464");
     expect(c.livenessProbe.httpGet).toEqual({ path: "/health/live", port: "http" });
     expect(c.readinessProbe.httpGet).toEqual({ path: "/health/ready", port: "http" });
     expect(c.startupProbe.httpGet.path).toBe("/health/live");
@@ -82,6 +88,7 @@ describe("AppService", () => {
     expect(c.envFrom[0].configMapRef.name).toBe("api-config-mock");
     expect(cm.data).toMatchObject({
       PORT: "8080",
+      METRICS_PORT: "9464",
       LOG_LEVEL: "debug",
       REDIS_SENTINELS: "r-0.h:26379,r-1.h:26379",
       REDIS_SENTINEL_MASTER: "main",
@@ -93,7 +100,10 @@ describe("AppService", () => {
 
     const service = one("kubernetes:core/v1:Service").inputs;
     expect(service.spec.selector).toEqual(dep.spec.selector.matchLabels);
-    expect(service.spec.ports[0]).toMatchObject({ port: 8080, targetPort: "http" });
+    expect(service.spec.ports).toEqual([
+      { name: "http", port: 8080, targetPort: "http", protocol: "TCP" },
+      { name: "metrics", port: 9464, targetPort: "metrics", protocol: "TCP" },
+    ]);
 
     const hpa = one("kubernetes:autoscaling/v2:HorizontalPodAutoscaler").inputs;
     expect(hpa.spec).toMatchObject({ minReplicas: 3, maxReplicas: 10, scaleTargetRef: { kind: "Deployment", name: "api-deployment-mock" } });
@@ -109,7 +119,7 @@ describe("AppService", () => {
       { from: [{ podSelector: { matchLabels: { "gateway.networking.k8s.io/gateway-name": "edge" } } }], ports: [{ protocol: "TCP", port: 8080 }] },
       {
         from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } }, podSelector: { matchLabels: {} } }],
-        ports: [{ protocol: "TCP", port: 8080 }],
+        ports: [{ protocol: "TCP", port: 9464 }],
       },
     ]);
     const egressPorts = np.egress.map((e: { ports: { port: number }[] }) => e.ports.map((p) => p.port));

@@ -58,7 +58,7 @@ describe("nginxGatewayFabricReleaseArgs", () => {
       version: ADDON_VERSIONS.nginxGatewayFabric,
       namespace: "nginx-gateway-x",
       atomic: true,
-      values: { nginxGateway: { gatewayClassName: "nginx" } },
+      values: { nginxGateway: { gatewayClassName: "nginx" }, nginx: { replicas: 2 } },
     });
     expect(nginxGatewayFabricReleaseArgs(pinned, "ngf").version).toBe("2.5.0");
   });

@@ -50,16 +50,28 @@ describe("gatewaySpec / redirectRouteSpec", () => {
 });
 
 describe("routeSpec / routeParentRefs", () => {
-  it("attaches to the HTTPS listener of the created Gateway and sends / to the Service with the security headers", () => {
+  it("attaches to the HTTPS listener of the created Gateway and sends only the API prefix to the Service, with the security headers", () => {
     const spec = routeSpec(resolveEdgeArgs("edge", { ...base, servicePort: 3000, hstsMaxAgeSeconds: 600 }), "api-svc");
     expect(spec.parentRefs).toEqual([{ name: "edge", sectionName: "https" }]);
     expect(spec.rules).toEqual([
       {
-        matches: [{ path: { type: "PathPrefix", value: "/" } }],
+        matches: [{ path: { type: "PathPrefix", value: "/v1" } }],
         filters: [{ type: "ResponseHeaderModifier", responseHeaderModifier: { set: securityHeaders(600) } }],
         backendRefs: [{ name: "api-svc", port: 3000 }],
       },
     ]);
+  });
+
+  it("routes each given prefix (the docs when asked), and refuses prefixes that are not absolute paths", () => {
+    const spec = routeSpec(resolveEdgeArgs("edge", { ...base, pathPrefixes: ["/v1", "/docs", "/openapi.json"] }), "api-svc");
+    expect(spec.rules[0]?.matches).toEqual([
+      { path: { type: "PathPrefix", value: "/v1" } },
+      { path: { type: "PathPrefix", value: "/docs" } },
+      { path: { type: "PathPrefix", value: "/openapi.json" } },
+    ]);
+    expect(() => resolveEdgeArgs("edge", { ...base, pathPrefixes: ["v1"] })).toThrow(/argument "pathPrefixes" is "v1"; use an absolute path/);
+    expect(() => resolveEdgeArgs("edge", { ...base, pathPrefixes: [] })).toThrow(/list 1 to 16 path prefixes/);
+    expect(() => resolveEdgeArgs("edge", { ...base, pathPrefixes: ["/v1", "/v1"] })).toThrow(/list each prefix once/);
   });
 
   it("adds no filter when the security headers are off", () => {
@@ -85,15 +97,14 @@ describe("securityHeaders", () => {
 });
 
 describe("ingressSpec / certManagerAnnotations", () => {
-  it("routes every path of the host to the Service, with TLS from the cert-manager Secret", () => {
+  it("routes the API prefix to the Service with TLS from the cert-manager Secret, through the cluster's default IngressClass unless one is named", () => {
     const r = resolveEdgeArgs("edge", { ...base, mode: EdgeMode.Ingress, servicePort: 3000 });
     expect(ingressSpec(r, "api-svc", tlsSecretName("edge"))).toEqual({
-      ingressClassName: "nginx",
       tls: [{ hosts: ["notes.example.com"], secretName: "edge-tls" }],
       rules: [
         {
           host: "notes.example.com",
-          http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "api-svc", port: { number: 3000 } } } }] },
+          http: { paths: [{ path: "/v1", pathType: "Prefix", backend: { service: { name: "api-svc", port: { number: 3000 } } } }] },
         },
       ],
     });

@@ -41,6 +41,8 @@ describe("Edge", () => {
     const main = routes.find((r) => r.parentRefs[0].sectionName === "https");
     expect(redirect.rules[0].filters).toEqual([{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 301 } }]);
     expect(main.rules[0].backendRefs).toEqual([{ name: "api-svc", port: 8080 }]);
+    // A drain takes the Gateway's proxy pods one at a time.
+    expect(one("kubernetes:policy/v1:PodDisruptionBudget").inputs.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: gw.spec.infrastructure.labels } });
     const headers = main.rules[0].filters[0].responseHeaderModifier.set;
     expect(headers).toContainEqual({ name: "Strict-Transport-Security", value: "max-age=31536000; includeSubDomains" });
     expect(headers.map((h: { name: string }) => h.name)).toContain("X-Content-Type-Options");
@@ -51,6 +53,7 @@ describe("Edge", () => {
     expect(await value(edge.gatewayName)).toBe("shared");
     await settle();
     expect(byType(`${CR}Gateway`)).toHaveLength(0);
+    expect(byType("kubernetes:policy/v1:PodDisruptionBudget")).toHaveLength(0);
     expect(await value(edge.proxyPodLabels)).toEqual({});
     const routes = byType(`${CR}HTTPRoute`);
     expect(routes).toHaveLength(1);

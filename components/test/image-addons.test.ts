@@ -68,6 +68,20 @@ describe("ClusterAddons", () => {
     expect(cm.values.crds.enabled).toBe(true);
     const crds = one("kubernetes:yaml/v2:ConfigFile").inputs;
     expect(crds.file).toBe(`https://github.com/kubernetes-sigs/gateway-api/releases/download/${ADDON_VERSIONS.gatewayApi}/standard-install.yaml`);
+    // Two proxy pods per Gateway, so a drain or a crash never takes the edge down.
+    expect(one("kubernetes:helm.sh/v3:Release", "addons-nginx-gateway-fabric").inputs.values.nginx).toEqual({ replicas: 2 });
+  });
+
+  it("keeps the Gateway API CRDs on destroy: deleting a CRD deletes every Gateway and route in the cluster", async () => {
+    const seen: Record<string, boolean | undefined> = {};
+    const record: pulumi.ResourceTransformation = (a) => {
+      seen[a.type] = a.opts.retainOnDelete;
+      return undefined;
+    };
+    new ClusterAddons("kept", {}, { transformations: [record] });
+    await settle();
+    expect(seen["kubernetes:yaml/v2:ConfigFile"]).toBe(true);
+    expect(seen["kubernetes:helm.sh/v3:Release"]).toBeUndefined();
   });
 
   it("installs nothing when both are off", async () => {

@@ -5,9 +5,12 @@ import {
   clientServiceSpec,
   headlessServiceSpec,
   networkPolicySpec,
-  pingProbes,
   podAffinity,
   redisContainers,
+  redisProbes,
+  sentinelProbes,
+  startupBudgetSeconds,
+  topologySpread,
   sentinelAddresses,
   serviceDomain,
   statefulSetSpec,
@@ -27,18 +30,18 @@ describe("redisContainers", () => {
     ]);
   });
 
-  it("sentinel: a Sentinel between them, without the data volume", () => {
-    const [redis, sentinelC, exporter] = redisContainers(sentinel, names);
-    expect([redis?.name, sentinelC?.name, exporter?.name]).toEqual(["redis", "sentinel", "exporter"]);
+  it("sentinel: Sentinel beside Redis with its state on the data volume, an exporter for each, a preStop hand-over", () => {
+    const [redis, sentinelC, exporter, sentinelExporter] = redisContainers(sentinel, names);
+    expect([redis?.name, sentinelC?.name, exporter?.name, sentinelExporter?.name]).toEqual(["redis", "sentinel", "exporter", "sentinel-exporter"]);
     expect(sentinelC?.command).toEqual(["sh", "/scripts/sentinel.sh"]);
     expect(sentinelC?.ports).toEqual([{ name: "sentinel", containerPort: 26379, protocol: "TCP" }]);
-    expect(sentinelC?.volumeMounts).toEqual([
-      { name: "run", mountPath: "/run/redis" },
-      { name: "scripts", mountPath: "/scripts", readOnly: true },
-      { name: "tmp", mountPath: "/tmp" },
-    ]);
-    expect(redis?.volumeMounts).toContainEqual({ name: "data", mountPath: "/data" });
-    expect(sentinelC?.readinessProbe).toEqual(pingProbes(26379).readinessProbe);
+    expect(sentinelC?.volumeMounts).toContainEqual({ name: "data", mountPath: "/data" });
+    expect(sentinelC?.readinessProbe).toEqual(sentinelProbes().readinessProbe);
+    expect(redis?.lifecycle).toEqual({ preStop: { exec: { command: ["sh", "/scripts/prestop.sh"] } } });
+    expect(redisContainers(standalone, names)[0]?.lifecycle).toBeUndefined();
+    expect(sentinelExporter?.ports).toEqual([{ name: "sentinel-metrics", containerPort: 9355, protocol: "TCP" }]);
+    expect(sentinelExporter?.env).toContainEqual({ name: "REDIS_ADDR", value: "redis://127.0.0.1:26379" });
+    expect(sentinelExporter?.env).toContainEqual({ name: "REDIS_EXPORTER_WEB_LISTEN_ADDRESS", value: ":9355" });
   });
 
   it("passes the names and the resolved settings to the scripts, and the password only by reference", () => {
@@ -47,18 +50,39 @@ describe("redisContainers", () => {
     expect(redis?.env).toContainEqual(passwordRef);
     expect(redis?.env).toContainEqual({ name: "STATEFULSET", value: "cache" });
     expect(redis?.env).toContainEqual({ name: "HEADLESS_SERVICE", value: "cache-headless-x" });
+    expect(redis?.env).toContainEqual({ name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } });
     expect(redis?.env).toContainEqual({ name: "SENTINEL_QUORUM", value: "2" });
-    expect(exporter?.env).toEqual([{ name: "REDIS_ADDR", value: "redis://127.0.0.1:6379" }, passwordRef]);
+    expect(redis?.env).toContainEqual({ name: "REDIS_REPLICA_BUFFER_MB", value: "25" });
+    expect(exporter?.env).toEqual([
+      { name: "REDIS_ADDR", value: "redis://127.0.0.1:6379" },
+      { name: "REDIS_EXPORTER_WEB_LISTEN_ADDRESS", value: ":9121" },
+      passwordRef,
+    ]);
   });
 });
 
-describe("pingProbes", () => {
-  it("pings the given port with the password, with a long startup window", () => {
-    const probes = pingProbes(6379);
-    const command = ["sh", "-c", 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG'];
-    expect(probes.startupProbe).toEqual({ exec: { command }, periodSeconds: 5, failureThreshold: 60, timeoutSeconds: 3 });
-    expect(probes.livenessProbe).toEqual({ exec: { command }, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 3 });
-    expect(probes.readinessProbe).toEqual({ exec: { command }, periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 3 });
+describe("probes", () => {
+  it("Redis: probe.sh for each kind, with a startup budget that grows with maxmemory", () => {
+    const probes = redisProbes(resolveRedisArgs("cache", { maxMemoryMb: 768, memoryLimit: "1280Mi" }));
+    expect(probes.startupProbe).toEqual({ exec: { command: ["sh", "/scripts/probe.sh", "startup"] }, periodSeconds: 5, failureThreshold: 28, timeoutSeconds: 3 });
+    expect(probes.livenessProbe).toEqual({ exec: { command: ["sh", "/scripts/probe.sh", "live"] }, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 3 });
+    expect(probes.readinessProbe).toEqual({ exec: { command: ["sh", "/scripts/probe.sh", "ready"] }, periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 3 });
+    expect(startupBudgetSeconds(100)).toBe(70);
+    expect(startupBudgetSeconds(768)).toBe(137);
+    expect(startupBudgetSeconds(16384)).toBe(1699);
+  });
+  it("Sentinel: an authenticated PING", () => {
+    const command = ["sh", "-c", 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli --no-auth-warning -h 127.0.0.1 -p 26379 ping | grep -q PONG'];
+    expect(sentinelProbes().livenessProbe).toEqual({ exec: { command }, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 3 });
+  });
+});
+
+describe("topologySpread", () => {
+  it("Sentinel mode: a soft spread over zones; none in standalone mode", () => {
+    expect(topologySpread(standalone, selector)).toBeUndefined();
+    expect(topologySpread(sentinel, selector)).toEqual([
+      { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
+    ]);
   });
 });
 
@@ -113,7 +137,7 @@ describe("networkPolicySpec", () => {
       { ports: [{ protocol: "TCP", port: 6379 }, { protocol: "TCP", port: 26379 }] },
       { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "jobs" } } }], ports: [{ protocol: "TCP", port: 6379 }, { protocol: "TCP", port: 26379 }] },
       { ports: [{ protocol: "TCP", port: 26379 }] },
-      { ports: [{ protocol: "TCP", port: 9121 }] },
+      { ports: [{ protocol: "TCP", port: 9121 }, { protocol: "TCP", port: 9355 }] },
     ]);
   });
 });
@@ -138,7 +162,8 @@ describe("statefulSetSpec", () => {
     });
     expect(spec.serviceName).toBe("cache-headless-x");
     expect(spec.replicas).toBe(3);
-    expect(spec.podManagementPolicy).toBe("OrderedReady");
+    expect(spec.podManagementPolicy).toBe("Parallel");
+    expect(spec.template).toMatchObject({ spec: { terminationGracePeriodSeconds: 40, topologySpreadConstraints: topologySpread(sentinel, selector) } });
     expect(spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: "Retain", whenScaled: "Retain" });
     expect(spec.volumeClaimTemplates).toEqual([
       {

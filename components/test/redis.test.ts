@@ -14,7 +14,8 @@ describe("resolveRedisArgs", () => {
   it.each([
     ["standalone has replicas", { replicas: 2 }, /argument "replicas" is 2; must be 1 in standalone mode/],
     ["sentinel below quorum", { mode: RedisMode.Sentinel, replicas: 2 }, /argument "replicas" is 2; use an integer from 3 to 9/],
-    ["no headroom", { maxMemoryMb: 200, memoryLimit: "200Mi" }, /argument "memoryLimit" is "200Mi"; must exceed maxMemoryMb \(200 MiB\) by at least 10%/],
+    ["no headroom", { maxMemoryMb: 200, memoryLimit: "200Mi" }, /argument "memoryLimit" is "200Mi"; must be at least 334Mi for maxMemoryMb 200 \(maxmemory at most 60% of the limit/],
+    ["maxmemory above 60% of the limit", { maxMemoryMb: 768, memoryLimit: "1Gi" }, /"memoryLimit" is "1Gi"; must be at least 1280Mi for maxMemoryMb 768/],
     ["unknown eviction policy", { evictionPolicy: "lru" }, /argument "evictionPolicy" is "lru"; use one of noeviction, allkeys-lru/],
     ["unpinned image", { image: "redis" }, /argument "image" is "redis"; pin a tag or digest/],
     ["bad fsync", { appendFsync: "sometimes" as AppendFsync }, /argument "appendFsync" is "sometimes"/],
@@ -86,7 +87,7 @@ describe("Redis", () => {
     expect(sts.metadata.name).toBe("ha");
     expect(sts.spec.replicas).toBe(3);
     const pod = sts.spec.template.spec;
-    expect(pod.containers.map((c: { name: string }) => c.name)).toEqual(["redis", "sentinel", "exporter"]);
+    expect(pod.containers.map((c: { name: string }) => c.name)).toEqual(["redis", "sentinel", "exporter", "sentinel-exporter"]);
     expect(pod.containers[1].env).toContainEqual({ name: "SENTINEL_QUORUM", value: "2" });
     expect(pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey).toBe("kubernetes.io/hostname");
     expect(one("kubernetes:policy/v1:PodDisruptionBudget").inputs.spec.maxUnavailable).toBe(1);

@@ -143,7 +143,9 @@ export function crossReference(objects: readonly K8sObject[]): XrefResult {
       }
       case "PodDisruptionBudget": {
         const sel = labelsOf(obj(spec["selector"])["matchLabels"]);
-        if (podsIn(namespace, sel).length === 0) errors.push(`${where}: selector ${JSON.stringify(sel)} matches no pod template`);
+        if (podsIn(namespace, sel).length === 0 && gatewayProxiesIn(namespace, sel).length === 0) {
+          errors.push(`${where}: selector ${JSON.stringify(sel)} matches no pod template and no Gateway's infrastructure labels`);
+        }
         break;
       }
       case "NetworkPolicy": {

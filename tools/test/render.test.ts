@@ -126,14 +126,18 @@ describe("what each stack deploys", () => {
     const sts = objects.find((o) => o.kind === "StatefulSet") as K8sObject;
     const pod = (sts["spec"] as { replicas: number; template: { spec: { containers: { name: string }[] } } });
     expect(pod.replicas).toBe(3);
-    expect(pod.template.spec.containers.map((c) => c.name)).toEqual(["redis", "sentinel", "exporter"]);
+    expect(pod.template.spec.containers.map((c) => c.name)).toEqual(["redis", "sentinel", "exporter", "sentinel-exporter"]);
     const cm = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("app-config")) as K8sObject;
     const data = cm["data"] as Record<string, string>;
     expect(data["REDIS_SENTINELS"]).toMatch(/^redis-0\.redis-headless-[0-9a-f]{8}\.notes\.svc:26379,redis-1\..*,redis-2\..*:26379$/);
     expect(data["REDIS_URL"]).toBeUndefined();
     const issuer = objects.find((o) => o.kind === "ClusterIssuer") as K8sObject;
     expect((issuer["spec"] as { acme: { server: string; email: string } }).acme).toMatchObject({ server: "https://acme-v02.api.letsencrypt.org/directory", email: "platform@example.com" });
-    expect(objects.filter((o) => o.kind === "PodDisruptionBudget")).toHaveLength(2);
+    // The service, Redis and the Gateway's proxy pods.
+    expect(objects.filter((o) => o.kind === "PodDisruptionBudget")).toHaveLength(3);
+    // The edge routes the API only: no /metrics, probes or docs in prod.
+    const route = objects.find((o) => o.kind === "HTTPRoute" && JSON.stringify(o["spec"]).includes("backendRefs")) as K8sObject;
+    expect(JSON.stringify((route["spec"] as { rules: unknown[] }).rules.map((r) => (r as { matches: unknown }).matches))).toBe('[[{"path":{"type":"PathPrefix","value":"/v1"}}]]');
   });
 });
 
