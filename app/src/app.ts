@@ -86,8 +86,8 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     // A client that stops sending is cut off instead of holding a connection (and the shutdown) forever.
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.connectionTimeoutMs,
-    // Node checks requestTimeout only this often (30 s by default).
-    http: { connectionsCheckingInterval: Math.min(1000, config.requestTimeoutMs) },
+    // Node checks requestTimeout only this often (30 s by default), and only while headersTimeout is not longer.
+    http: { connectionsCheckingInterval: Math.min(1000, config.requestTimeoutMs), headersTimeout: Math.min(60_000, config.requestTimeoutMs) },
     return503OnClosing: true,
     forceCloseConnections: "idle",
   });
