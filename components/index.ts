@@ -9,7 +9,7 @@ export {
   resolveAppServiceArgs,
 } from "./app-service";
 export { Redis, type RedisArgs, RedisMode, AppendFsync, EVICTION_POLICIES, REDIS_IMAGE, REDIS_EXPORTER_IMAGE, minimumMemoryLimitMb, resolveRedisArgs } from "./redis";
-export { Edge, type EdgeArgs, EdgeMode, type GatewayRef, edgeProxyPodLabels, resolveEdgeArgs, securityHeaders } from "./edge";
+export { Edge, type EdgeArgs, EdgeMode, type EdgePlacement, type GatewayRef, edgeClientPeer, edgeProxyPodLabels, http01Gateway, resolveEdgeArgs, securityHeaders } from "./edge";
 export { TlsIssuer, type TlsIssuerArgs, IssuerKind, resolveTlsIssuerArgs } from "./tls-issuer";
 export { ClusterAddons, type ClusterAddonsArgs, ADDON_VERSIONS, resolveClusterAddonsArgs } from "./cluster-addons";
 export { type NetworkPeer, selectorLabels, recommendedLabels } from "./lib/k8s";

@@ -1,6 +1,13 @@
 /**
- * The Pulumi program: reads the stack's validated settings (stacks/) and
- * composes the components (components/) into the dev or prod deployment.
+ * The Pulumi program: a table of contents of the stack. It reads the validated settings (stacks/) and
+ * composes the components (components/, one folder each), wiring each to the others' outputs:
+ *
+ *   platform   cluster add-ons, the namespace, the TLS issuer
+ *   data       Redis
+ *   service    the image and the AppService
+ *   edge       the route (Gateway API or Ingress) with TLS
+ *
+ * Decisions belong to the components; this file only passes settings and outputs along.
  */
 import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
@@ -8,36 +15,35 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   AppImage,
   AppService,
+  AppendFsync,
   ClusterAddons,
   Edge,
   EdgeMode,
+  type EdgePlacement,
   IssuerKind,
-  edgeProxyPodLabels,
-  type NetworkPeer,
   Redis,
   RedisMode,
-  AppendFsync,
   TlsIssuer,
-  selectorLabels,
+  edgeClientPeer,
+  http01Gateway,
 } from "@platform/components";
 import { loadSecrets, loadSettings } from "@platform/stacks";
 
 // Fails with every bad key listed before any resource is registered.
 const s = loadSettings();
-const secrets = loadSecrets(s);
+const secrets = loadSecrets();
 
-// Paths relative to the working directory (the project root for `pulumi up` and the renderer).
-const repoRoot = path.relative(process.cwd(), path.resolve(__dirname, "..")) || ".";
+// ---------------------------------------------------------------- platform
 
 // Every Kubernetes object goes through the default provider (kubeconfig / `kubernetes:context`
 // config), or through one that writes manifests instead of deploying when renderYamlToDirectory is set.
 const renderProvider = s.renderYamlToDirectory ? new k8s.Provider("render-yaml", { renderYamlToDirectory: s.renderYamlToDirectory }) : undefined;
 const providerOpts: pulumi.ComponentResourceOptions = renderProvider ? { providers: [renderProvider] } : {};
 
-// Cluster add-ons: cert-manager, Gateway API CRDs and NGINX Gateway Fabric (on by default in dev only).
+// cert-manager, Gateway API CRDs and NGINX Gateway Fabric (on by default in dev only).
 const addons =
-  s.addons.certManager || s.addons.gatewayApi
-    ? new ClusterAddons("addons", { certManager: s.addons.certManager, gatewayApi: s.addons.gatewayApi }, providerOpts)
+  s.installCertManager || s.installGatewayApi
+    ? new ClusterAddons("addons", { certManager: s.installCertManager, gatewayApi: s.installGatewayApi }, providerOpts)
     : undefined;
 const afterAddons: pulumi.ResourceTransformation[] = addons
   ? [(a) => ({ props: a.props, opts: pulumi.mergeOptions(a.opts, { dependsOn: [addons] }) })]
@@ -61,127 +67,133 @@ const namespace = new k8s.core.v1.Namespace(
 );
 const ns = namespace.metadata.name;
 
-const apiLabels = selectorLabels(s.appName, "api");
-const redisAppName = `${s.appName}-redis`;
-const gatewayName = s.appName; // name of the Gateway the stack creates (gateway mode, no existing Gateway)
-const createsGateway = s.edge.mode === "gateway" && s.edge.gatewayName === undefined;
+// Where the edge sits: the TLS issuer's HTTP-01 solver and the service's NetworkPolicy need it
+// before the Edge exists (the Edge needs both of them).
+const edgePlacement: EdgePlacement = {
+  mode: s.edgeMode === "ingress" ? EdgeMode.Ingress : EdgeMode.Gateway,
+  gateway: s.gatewayName ? { name: s.gatewayName, namespace: s.gatewayNamespace, sectionName: s.gatewayListener } : undefined,
+  gatewayName: s.appName,
+  appName: s.appName,
+  proxyNamespace: s.edgeProxyNamespace,
+};
 
-// TLS issuer: self-signed CA (dev), ACME HTTP-01 (prod) or an existing ClusterIssuer.
-let clusterIssuerName: pulumi.Input<string> | undefined = s.tls.clusterIssuerName;
-if (s.tls.issuer !== "existing") {
-  const issuer = new TlsIssuer(
-    "tls",
-    {
-      appName: s.appName,
-      kind: s.tls.issuer === "acme" ? IssuerKind.Acme : IssuerKind.SelfSigned,
-      acmeEmail: s.tls.acmeEmail,
-      acmeServer: s.tls.acmeServer,
-      http01Gateway:
-        s.edge.mode === "gateway"
-          ? createsGateway
-            ? { name: gatewayName, namespace: ns, sectionName: "http" }
-            : { name: s.edge.gatewayName as string, namespace: s.edge.gatewayNamespace ?? ns, sectionName: s.edge.gatewayListener }
-          : undefined,
-      http01IngressClassName: s.edge.mode === "ingress" ? s.edge.ingressClassName : undefined,
-    },
-    { ...providerOpts, transformations: afterAddons },
-  );
-  clusterIssuerName = issuer.clusterIssuerName;
-}
+// Self-signed CA (dev), ACME HTTP-01 (prod), or an existing ClusterIssuer.
+const clusterIssuerName =
+  s.tlsIssuer === "existing"
+    ? s.clusterIssuerName
+    : new TlsIssuer(
+        "tls",
+        {
+          appName: s.appName,
+          kind: s.tlsIssuer === "acme" ? IssuerKind.Acme : IssuerKind.SelfSigned,
+          acmeEmail: s.acmeEmail,
+          acmeServer: s.acmeServer,
+          http01Gateway: http01Gateway("edge", edgePlacement, ns),
+          http01IngressClassName: s.edgeMode === "ingress" ? s.ingressClassName : undefined,
+        },
+        { ...providerOpts, transformations: afterAddons },
+      ).clusterIssuerName;
 
-// The image: built from app/ (repository root as context) and pinned by digest, or prebuilt.
+// ---------------------------------------------------------------- data
+
+const redis = new Redis(
+  "redis",
+  {
+    namespace: ns,
+    appName: `${s.appName}-redis`,
+    mode: s.redisMode === "sentinel" ? RedisMode.Sentinel : RedisMode.Standalone,
+    replicas: s.redisReplicas,
+    storageSize: s.redisStorageSize,
+    storageClassName: s.redisStorageClass,
+    appendFsync: s.redisAppendFsync as AppendFsync,
+    maxMemoryMb: s.redisMaxMemoryMb,
+    memoryLimit: s.redisMemoryLimit,
+    evictionPolicy: s.redisEvictionPolicy,
+    requireAntiAffinity: s.redisRequireAntiAffinity,
+    prometheus: { namespace: s.prometheusNamespace },
+  },
+  providerOpts,
+);
+
+// ---------------------------------------------------------------- service
+
+// Built from app/ (repository root as context) and pinned by digest, or prebuilt.
+const repoRoot = path.relative(process.cwd(), path.resolve(__dirname, "..")) || ".";
 const image = new AppImage("image", {
-  prebuilt: s.image.prebuilt,
-  repository: s.image.repository,
+  prebuilt: s.image,
+  repository: s.imageRepository,
   context: repoRoot,
   dockerfile: path.join(repoRoot, "app", "Dockerfile"),
-  platform: s.image.platform,
-  buildOnPreview: s.image.buildOnPreview,
+  platform: s.imagePlatform,
+  buildOnPreview: s.imageBuildOnPreview,
   registry:
-    s.image.registryUsername !== undefined && secrets.registryPassword !== undefined
-      ? { server: s.image.registryServer, username: s.image.registryUsername, password: secrets.registryPassword }
+    s.registryUsername !== undefined && secrets.registryPassword !== undefined
+      ? { server: s.registryServer, username: s.registryUsername, password: secrets.registryPassword }
       : undefined,
 });
 
-const redis = new Redis("redis", {
-  namespace: ns,
-  appName: redisAppName,
-  mode: s.redis.mode === "sentinel" ? RedisMode.Sentinel : RedisMode.Standalone,
-  replicas: s.redis.replicas,
-  storageSize: s.redis.storageSize,
-  storageClassName: s.redis.storageClass,
-  appendFsync: s.redis.appendFsync as AppendFsync,
-  maxMemoryMb: s.redis.maxMemoryMb,
-  memoryLimit: s.redis.memoryLimit,
-  evictionPolicy: s.redis.evictionPolicy,
-  requireAntiAffinity: s.redis.requireAntiAffinity,
-  clients: [{ podLabels: apiLabels }],
-  prometheus: { namespace: s.observability.prometheusNamespace },
-}, providerOpts);
-
-// Who may call the service: the edge proxy pods (labelled through the created Gateway's infrastructure labels).
-const edgePeers: NetworkPeer[] = createsGateway
-  ? [{ namespace: s.edge.edgeProxyNamespace, podLabels: edgeProxyPodLabels(s.appName) }]
-  : [{ namespace: s.edge.edgeProxyNamespace ?? s.edge.gatewayNamespace }];
-
-const sentinel = s.redis.mode === "sentinel";
-const app = new AppService("app", {
-  image: image.ref,
-  namespace: ns,
-  appName: s.appName,
-  minReplicas: s.workload.minReplicas,
-  maxReplicas: s.workload.maxReplicas,
-  cpuTargetPercent: s.workload.cpuTargetPercent,
-  memoryTargetPercent: s.workload.memoryTargetPercent,
-  scaleDownStabilizationSeconds: s.workload.scaleDownStabilizationSeconds,
-  ...s.workload.resources,
-  config: {
-    LOG_LEVEL: s.workload.logLevel,
-    RATE_LIMIT_MAX: String(s.workload.rateLimitMax),
-    RATE_LIMIT_WINDOW_MS: String(s.workload.rateLimitWindowMs),
-    CORS_ORIGINS: s.workload.corsOrigins,
-    READINESS_REQUIRES_REDIS: String(s.workload.readinessRequiresRedis),
-    TRUST_PROXY: "1",
+const sentinel = s.redisMode === "sentinel";
+const app = new AppService(
+  "app",
+  {
+    image: image.ref,
+    namespace: ns,
+    appName: s.appName,
+    minReplicas: s.minReplicas,
+    maxReplicas: s.maxReplicas,
+    cpuTargetPercent: s.cpuTargetPercent,
+    memoryTargetPercent: s.memoryTargetPercent,
+    scaleDownStabilizationSeconds: s.scaleDownStabilizationSeconds,
+    cpuRequest: s.cpuRequest,
+    cpuLimit: s.cpuLimit,
+    memoryRequest: s.memoryRequest,
+    memoryLimit: s.memoryLimit,
+    config: {
+      LOG_LEVEL: s.logLevel,
+      RATE_LIMIT_MAX: String(s.rateLimitMax),
+      RATE_LIMIT_WINDOW_MS: String(s.rateLimitWindowMs),
+      CORS_ORIGINS: s.corsOrigins,
+      READINESS_REQUIRES_REDIS: String(s.readinessRequiresRedis),
+    },
+    // Carries Redis' client label, which Redis' NetworkPolicy admits.
+    podLabels: redis.clientLabels,
+    redis: {
+      url: sentinel ? undefined : redis.url,
+      sentinels: sentinel ? redis.sentinels : undefined,
+      sentinelMasterName: sentinel ? redis.masterName : undefined,
+      passwordSecretName: redis.passwordSecretName,
+      podLabels: redis.podSelector,
+    },
+    tracing: s.otlpEndpoint ? { endpoint: s.otlpEndpoint, namespace: s.tracingNamespace, sampleRatio: s.tracesSampleRatio } : undefined,
+    shutdownDrainDelayMs: s.shutdownDrainDelayMs,
+    shutdownGraceMs: s.shutdownGraceMs,
+    allowFrom: [edgeClientPeer("edge", edgePlacement)],
+    prometheus: { namespace: s.prometheusNamespace },
   },
-  redis: {
-    url: sentinel ? undefined : redis.url,
-    sentinels: sentinel ? redis.sentinels : undefined,
-    sentinelMasterName: sentinel ? redis.masterName : undefined,
-    passwordSecretName: redis.passwordSecretName,
-    podLabels: selectorLabels(redisAppName, "redis"),
-  },
-  tracing: s.observability.otlpEndpoint
-    ? { endpoint: s.observability.otlpEndpoint, namespace: s.observability.tracingNamespace, sampleRatio: s.observability.tracesSampleRatio }
-    : undefined,
-  shutdownDrainDelayMs: s.workload.shutdownDrainDelayMs,
-  shutdownGraceMs: s.workload.shutdownGraceMs,
-  allowFrom: edgePeers,
-  prometheus: { namespace: s.observability.prometheusNamespace },
-}, providerOpts);
+  providerOpts,
+);
+
+// ---------------------------------------------------------------- edge
 
 const edge = new Edge(
   "edge",
   {
+    ...edgePlacement,
     namespace: ns,
-    appName: s.appName,
-    hostname: s.edge.hostname,
+    hostname: s.hostname,
     serviceName: app.serviceName,
-    servicePort: 8080,
+    servicePort: app.port,
     // The API only (and its docs where the stack says so): /metrics has its own port and the probes stay inside.
-    pathPrefixes: ["/v1", ...(s.edge.exposeDocs ? ["/docs", "/openapi.json"] : [])],
-    mode: s.edge.mode === "ingress" ? EdgeMode.Ingress : EdgeMode.Gateway,
-    gateway: s.edge.gatewayName
-      ? { name: s.edge.gatewayName, namespace: s.edge.gatewayNamespace, sectionName: s.edge.gatewayListener }
-      : undefined,
-    gatewayName,
-    gatewayClassName: s.edge.gatewayClassName,
-    ingressClassName: s.edge.ingressClassName,
+    pathPrefixes: ["/v1", ...(s.edgeExposeDocs ? ["/docs", "/openapi.json"] : [])],
+    gatewayClassName: s.gatewayClassName,
+    ingressClassName: s.ingressClassName,
     clusterIssuerName,
   },
   { ...providerOpts, transformations: afterAddons },
 );
 
-// Stack outputs: names and addresses only, never secret values.
+// ---------------------------------------------------------------- outputs: names and addresses only, never secret values
+
 export const environment = s.environment;
 export const url = edge.url;
 export const imageRef = image.ref;

@@ -11,87 +11,21 @@ import { ENVIRONMENTS, SETTINGS, SETTING_KEYS, type Environment, type KeySpec, t
 
 export { SETTINGS, SETTING_KEYS, ENVIRONMENTS, type Environment, type KeySpec, type SettingKey } from "./settings";
 
-type Values = { -readonly [K in SettingKey]: z.infer<(typeof SETTINGS)[K]["schema"]> | undefined };
+type Spec<K extends SettingKey> = (typeof SETTINGS)[K];
+type Value<K extends SettingKey> = z.infer<Spec<K>["schema"]>;
+type Values = { -readonly [K in SettingKey]: Value<K> | undefined };
+/** Keys set with --secret: read through loadSecrets(), never part of Settings. */
+type SecretKey = { [K in SettingKey]: Spec<K> extends { secret: true } ? K : never }[SettingKey];
+/** Keys that always have a value once validated: a default in every environment, or required. */
+type AlwaysSetKey = { [K in SettingKey]: Spec<K> extends { dev: unknown; prod: unknown } | { requiredWhy: string } ? K : never }[SettingKey];
 
-export interface ImageSettings {
-  /** Prebuilt reference to deploy; when set nothing is built. */
-  readonly prebuilt?: string;
-  /** Repository to build into and push to (when not prebuilt). */
-  readonly repository?: string;
-  readonly platform: string;
-  readonly buildOnPreview: boolean;
-  readonly registryServer?: string;
-  readonly registryUsername?: string;
-  /** Whether `registryPassword` is set (its value comes from loadSecrets()). */
-  readonly hasRegistryPassword: boolean;
-}
-
-export interface Settings {
-  readonly environment: Environment;
-  readonly namespace: string;
-  readonly appName: string;
-  readonly image: ImageSettings;
-  readonly workload: {
-    readonly minReplicas: number;
-    readonly maxReplicas: number;
-    readonly cpuTargetPercent: number;
-    readonly memoryTargetPercent: number;
-    readonly scaleDownStabilizationSeconds: number;
-    readonly resources: {
-      readonly cpuRequest: string;
-      readonly cpuLimit: string;
-      readonly memoryRequest: string;
-      readonly memoryLimit: string;
-    };
-    readonly logLevel: string;
-    readonly rateLimitMax: number;
-    readonly rateLimitWindowMs: number;
-    readonly corsOrigins: string;
-    readonly readinessRequiresRedis: boolean;
-    readonly shutdownDrainDelayMs: number;
-    readonly shutdownGraceMs: number;
-  };
-  readonly redis: {
-    readonly mode: "standalone" | "sentinel";
-    readonly replicas: number;
-    readonly storageSize: string;
-    readonly storageClass?: string;
-    readonly appendFsync: "always" | "everysec" | "no";
-    readonly maxMemoryMb: number;
-    readonly memoryLimit: string;
-    readonly evictionPolicy: string;
-    readonly requireAntiAffinity: boolean;
-  };
-  readonly edge: {
-    readonly mode: "gateway" | "ingress";
-    readonly hostname: string;
-    readonly gatewayClassName: string;
-    readonly gatewayName?: string;
-    readonly gatewayNamespace?: string;
-    readonly gatewayListener?: string;
-    readonly edgeProxyNamespace?: string;
-    readonly ingressClassName?: string;
-    readonly exposeDocs: boolean;
-  };
-  readonly tls: {
-    readonly issuer: "selfSigned" | "acme" | "existing";
-    readonly acmeEmail?: string;
-    readonly acmeServer: string;
-    readonly clusterIssuerName?: string;
-  };
-  readonly addons: {
-    readonly certManager: boolean;
-    readonly gatewayApi: boolean;
-  };
-  /** When set, Kubernetes objects are rendered to this directory by the provider instead of deployed. */
-  readonly renderYamlToDirectory?: string;
-  readonly observability: {
-    readonly prometheusNamespace: string;
-    readonly otlpEndpoint?: string;
-    readonly tracingNamespace: string;
-    readonly tracesSampleRatio: number;
-  };
-}
+/**
+ * The validated settings: one field per key of the settings table (stacks/settings.ts), typed by its
+ * schema; keys without a value in some environment are optional. Nothing here restates the table.
+ */
+export type Settings = { readonly [K in Exclude<AlwaysSetKey, SecretKey>]: Value<K> } & {
+  readonly [K in Exclude<SettingKey, AlwaysSetKey | SecretKey>]?: Value<K>;
+};
 
 /** One bad key: its name, the value it had (or undefined) and what is allowed. */
 export interface SettingIssue {
@@ -235,7 +169,10 @@ function crossFieldIssues(s: Values, raw: Readonly<Record<string, unknown>>, rep
       problem: `must be at most 60% of redisMemoryLimit (${s.redisMemoryLimit}): replica buffers and fork copy-on-write count against the limit; lower it or raise redisMemoryLimit to at least ${minimumMemoryLimitMb(s.redisMaxMemoryMb)}Mi.`,
     });
   }
-  need("hostname", "in this environment: the public host name, such as notes.example.com");
+  for (const key of SETTING_KEYS) {
+    const spec: KeySpec = SETTINGS[key];
+    if (spec.requiredWhy !== undefined && key !== "environment") need(key, spec.requiredWhy);
+  }
   if (s.tlsIssuer === "acme") need("acmeEmail", `when tlsIssuer is "acme": the ACME account e-mail`);
   if (s.tlsIssuer === "existing") need("clusterIssuerName", `when tlsIssuer is "existing": the ClusterIssuer to use`);
   if (s.edgeMode === "ingress" && (s.gatewayName !== undefined || s.gatewayNamespace !== undefined || s.gatewayListener !== undefined)) {
@@ -276,82 +213,19 @@ export function resolveSettings(stack: string, raw: Readonly<Record<string, unkn
   const s = parseValues(env, raw, secretKeys, issues);
   issues.push(...crossFieldIssues(s, raw, issues));
   if (issues.length > 0) throw new SettingsError(stack, issues);
-  return toSettings(env, s, raw);
+  return withDerivedDefaults(s);
 }
 
-/** The typed settings object, once every required key has been checked. */
-function toSettings(env: Environment, s: Values, raw: Readonly<Record<string, unknown>>): Settings {
-  const req = <T>(x: T | undefined): T => x as T; // every required key was checked above
-  return {
-    environment: env,
-    namespace: req(s.namespace),
-    appName: req(s.appName),
-    image: {
-      prebuilt: s.image,
-      repository: s.image === undefined ? s.imageRepository : undefined,
-      platform: req(s.imagePlatform),
-      buildOnPreview: req(s.imageBuildOnPreview),
-      registryServer: s.registryServer ?? (s.imageRepository?.includes("/") ? s.imageRepository.split("/")[0] : undefined),
-      registryUsername: s.registryUsername,
-      hasRegistryPassword: raw["registryPassword"] !== undefined,
-    },
-    workload: {
-      minReplicas: req(s.minReplicas),
-      maxReplicas: req(s.maxReplicas),
-      cpuTargetPercent: req(s.cpuTargetPercent),
-      memoryTargetPercent: req(s.memoryTargetPercent),
-      scaleDownStabilizationSeconds: req(s.scaleDownStabilizationSeconds),
-      resources: {
-        cpuRequest: req(s.cpuRequest),
-        cpuLimit: req(s.cpuLimit),
-        memoryRequest: req(s.memoryRequest),
-        memoryLimit: req(s.memoryLimit),
-      },
-      logLevel: req(s.logLevel),
-      rateLimitMax: req(s.rateLimitMax),
-      rateLimitWindowMs: req(s.rateLimitWindowMs),
-      corsOrigins: req(s.corsOrigins),
-      readinessRequiresRedis: req(s.readinessRequiresRedis),
-      shutdownDrainDelayMs: req(s.shutdownDrainDelayMs),
-      shutdownGraceMs: req(s.shutdownGraceMs),
-    },
-    redis: {
-      mode: req(s.redisMode),
-      replicas: req(s.redisReplicas),
-      storageSize: req(s.redisStorageSize),
-      storageClass: s.redisStorageClass,
-      appendFsync: req(s.redisAppendFsync),
-      maxMemoryMb: req(s.redisMaxMemoryMb),
-      memoryLimit: req(s.redisMemoryLimit),
-      evictionPolicy: req(s.redisEvictionPolicy),
-      requireAntiAffinity: req(s.redisRequireAntiAffinity),
-    },
-    edge: {
-      mode: req(s.edgeMode),
-      hostname: req(s.hostname),
-      gatewayClassName: req(s.gatewayClassName),
-      gatewayName: s.gatewayName,
-      gatewayNamespace: s.gatewayNamespace,
-      gatewayListener: s.gatewayListener,
-      edgeProxyNamespace: s.edgeProxyNamespace,
-      ingressClassName: s.ingressClassName,
-      exposeDocs: req(s.edgeExposeDocs),
-    },
-    tls: {
-      issuer: req(s.tlsIssuer),
-      acmeEmail: s.acmeEmail,
-      acmeServer: req(s.acmeServer),
-      clusterIssuerName: s.clusterIssuerName,
-    },
-    addons: { certManager: req(s.installCertManager), gatewayApi: req(s.installGatewayApi) },
-    renderYamlToDirectory: s.renderYamlToDirectory,
-    observability: {
-      prometheusNamespace: req(s.prometheusNamespace),
-      otlpEndpoint: s.otlpEndpoint,
-      tracingNamespace: req(s.tracingNamespace),
-      tracesSampleRatio: req(s.tracesSampleRatio),
-    },
-  };
+/** Defaults that follow from other keys; every required key has been checked before. */
+function withDerivedDefaults(values: Values): Settings {
+  const v = { ...values };
+  // A prebuilt image wins over the environment's default repository: nothing is built.
+  if (v.image !== undefined) v.imageRepository = undefined;
+  if (v.registryServer === undefined && v.imageRepository?.includes("/")) v.registryServer = v.imageRepository.split("/")[0];
+  for (const key of SETTING_KEYS) {
+    if ((SETTINGS[key] as KeySpec).secret) delete v[key];
+  }
+  return v as Settings;
 }
 
 /** The project's config keys (prefix stripped) from the running Pulumi program. */
@@ -376,14 +250,10 @@ export function loadSettings(): Settings {
   return resolveSettings(pulumi.getStack(), values, secretKeys);
 }
 
-/** The secret settings, as Pulumi secrets (never plain values). */
-export interface Secrets {
-  readonly registryPassword?: pulumi.Output<string>;
-}
+/** The secret settings, as Pulumi secrets (never plain values); validated with the others by loadSettings(). */
+export type Secrets = { readonly [K in SecretKey]?: pulumi.Output<Value<K>> };
 
-export function loadSecrets(settings: Settings): Secrets {
+export function loadSecrets(): Secrets {
   const config = new pulumi.Config();
-  return {
-    registryPassword: settings.image.hasRegistryPassword ? config.requireSecret("registryPassword") : undefined,
-  };
+  return { registryPassword: config.getSecret("registryPassword") };
 }

@@ -20,8 +20,10 @@ export interface KeySpec {
   readonly allowed: string;
   readonly dev?: string | number | boolean;
   readonly prod?: string | number | boolean;
-  /** Whether the value must be set with `pulumi config set --secret`. */
+  /** Whether the value must be set with `pulumi config set --secret` (read through loadSecrets, never in Settings). */
   readonly secret?: boolean;
+  /** Why the key must have a value when an environment gives it no default (it is optional otherwise). */
+  readonly requiredWhy?: string;
   readonly doc: string;
 }
 
@@ -40,6 +42,7 @@ export const SETTINGS = {
     kind: "string",
     schema: z.enum(["dev", "prod"]),
     allowed: `"dev" or "prod"`,
+    requiredWhy: "to choose the defaults",
     doc: "Which per-environment defaults apply. Defaults to the stack name when it is dev or prod; required for any other stack name.",
   },
   namespace: {
@@ -317,6 +320,7 @@ export const SETTINGS = {
     schema: dnsName,
     allowed: "a DNS name such as notes.example.com",
     dev: "notes.localtest.me",
+    requiredWhy: "in this environment: the public host name, such as notes.example.com",
     doc: "Public host name of the service (certificate and route). Required in prod.",
   },
   gatewayClassName: {

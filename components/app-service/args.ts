@@ -1,7 +1,7 @@
 /** AppService's public arguments and their pure validation. */
 import type * as pulumi from "@pulumi/pulumi";
 import type { NetworkPeer } from "../lib/k8s";
-import { ArgumentError, checkCpu, checkDnsLabel, checkEnvName, checkInt, checkMemory, cpuMillis, memoryBytes } from "../lib/validate";
+import { ArgumentError, checkCpu, checkDnsLabel, checkEnvName, checkInt, checkLabels, checkMemory, cpuMillis, memoryBytes } from "../lib/validate";
 
 const COMPONENT = "AppService";
 
@@ -80,6 +80,8 @@ export interface AppServiceArgs {
   readonly secretEnv?: Record<string, SecretEnvRef>;
   /** Redis wiring. @default unset: no Redis env and no Redis egress */
   readonly redis?: AppServiceRedisArgs;
+  /** Further labels of the pods (never part of the selector), e.g. the client labels of the servers it calls (Redis.clientLabels). @default {} */
+  readonly podLabels?: Record<string, string>;
   /** Trace export. @default unset: tracing off */
   readonly tracing?: AppServiceTracingArgs;
   /** Time readiness stays 503 before the server stops accepting (SHUTDOWN_DRAIN_DELAY_MS). @default 5000 */
@@ -152,6 +154,7 @@ export function resolveAppServiceArgs(name: string, args: AppServiceArgs): Resol
     }
   }
   for (const key of Object.keys(args.secretEnv ?? {})) checkEnvName(COMPONENT, `secretEnv.${key}`, key);
+  checkLabels(COMPONENT, "podLabels", args.podLabels ?? {});
   if (args.redis && (args.redis.url === undefined) === (args.redis.sentinels === undefined)) {
     throw new ArgumentError(COMPONENT, "redis", { url: args.redis.url !== undefined, sentinels: args.redis.sentinels !== undefined }, "set exactly one of redis.url (standalone) and redis.sentinels (Sentinel).");
   }

@@ -31,6 +31,7 @@ export class AppService extends pulumi.ComponentResource {
     const r = resolveAppServiceArgs(name, args);
     const labels = recommendedLabels(r.appName, "api", name, args.version);
     const meta = { namespace: args.namespace, labels };
+    const podLabels = { ...args.podLabels, ...labels };
     const child = { parent: this };
 
     const configData = pulumi.output(configMapData(r, args));
@@ -42,7 +43,7 @@ export class AppService extends pulumi.ComponentResource {
         metadata: meta,
         spec: deploymentSpec(r, {
           image: args.image,
-          labels,
+          labels: podLabels,
           configMapName: configMap.metadata.name,
           checksum: configData.apply(configChecksum),
           serviceAccountName: serviceAccount.metadata.name,

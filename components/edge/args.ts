@@ -1,5 +1,6 @@
 /** Edge's public arguments and their pure validation. */
 import type * as pulumi from "@pulumi/pulumi";
+import type { NetworkPeer } from "../lib/k8s";
 import { ArgumentError, checkDnsLabel, checkDnsName, checkInt, checkOneOf } from "../lib/validate";
 
 const COMPONENT = "Edge";
@@ -31,7 +32,7 @@ export interface EdgeArgs {
   /** Service that receives the traffic. Required (no default). */
   readonly serviceName: pulumi.Input<string>;
   /** Its port. @default 8080 */
-  readonly servicePort?: number;
+  readonly servicePort?: pulumi.Input<number>;
   /**
    * Path prefixes routed to the Service; nothing else of the host is. Add "/docs" and "/openapi.json" to
    * publish the service's API documentation. @default ["/v1"] (the API only: never /metrics or the probes)
@@ -41,6 +42,12 @@ export interface EdgeArgs {
   readonly mode?: EdgeMode;
   /** Attach to this Gateway instead of creating one (gateway mode). @default unset: create a Gateway */
   readonly gateway?: GatewayRef;
+  /**
+   * Namespace of the proxy pods that call the Service: the Ingress controller's, or an existing Gateway's
+   * proxies'. Only read by edgeClientPeer(). @default a created Gateway's proxies run beside it; an existing
+   * Gateway's namespace; unset in ingress mode (every namespace's pods would be admitted, so set it)
+   */
+  readonly proxyNamespace?: string;
   /** Name of the Gateway this component creates (fixed, so NetworkPolicies and ACME solvers can name it). @default the component name */
   readonly gatewayName?: string;
   /** GatewayClass of the created Gateway. @default "nginx" (NGINX Gateway Fabric) */
@@ -59,7 +66,7 @@ export interface EdgeArgs {
 export interface ResolvedEdgeArgs {
   readonly appName: string;
   readonly hostname: string;
-  readonly servicePort: number;
+  readonly servicePort: pulumi.Input<number>;
   readonly pathPrefixes: string[];
   readonly mode: EdgeMode;
   readonly gateway?: GatewayRef;
@@ -94,14 +101,14 @@ export function resolveEdgeArgs(name: string, args: EdgeArgs): ResolvedEdgeArgs 
     if (args.gateway.namespace !== undefined) checkDnsLabel(COMPONENT, "gateway.namespace", args.gateway.namespace);
     if (args.gateway.sectionName !== undefined) checkDnsLabel(COMPONENT, "gateway.sectionName", args.gateway.sectionName);
   }
-  const createsGateway = mode === EdgeMode.Gateway && !args.gateway;
-  if ((createsGateway || mode === EdgeMode.Ingress) && args.clusterIssuerName === undefined) {
+  const creates = createsGateway(args);
+  if ((creates || mode === EdgeMode.Ingress) && args.clusterIssuerName === undefined) {
     throw new ArgumentError(COMPONENT, "clusterIssuerName", undefined, "is required when the component terminates TLS (created Gateway or Ingress): name a cert-manager ClusterIssuer.");
   }
   return {
     appName: checkDnsLabel(COMPONENT, "appName", args.appName ?? name),
     hostname: checkDnsName(COMPONENT, "hostname", args.hostname),
-    servicePort: checkInt(COMPONENT, "servicePort", args.servicePort ?? 8080, 1, 65535),
+    servicePort: typeof args.servicePort === "number" || args.servicePort === undefined ? checkInt(COMPONENT, "servicePort", args.servicePort ?? 8080, 1, 65535) : args.servicePort,
     pathPrefixes: checkPathPrefixes(args.pathPrefixes ?? ["/v1"]),
     mode,
     gateway: args.gateway,
@@ -110,6 +117,49 @@ export function resolveEdgeArgs(name: string, args: EdgeArgs): ResolvedEdgeArgs 
     ingressClassName: args.ingressClassName,
     securityHeaders: args.securityHeaders ?? true,
     hstsMaxAgeSeconds: checkInt(COMPONENT, "hstsMaxAgeSeconds", args.hstsMaxAgeSeconds ?? 31_536_000, 0, 63_072_000),
-    createsGateway,
+    createsGateway: creates,
   };
+}
+
+/**
+ * Where the edge sits, known before the Edge exists (it needs the Service and the issuer, which need
+ * this): pass the same values to the Edge and to the helpers below, so the decisions stay here.
+ */
+export type EdgePlacement = Pick<EdgeArgs, "mode" | "gateway" | "gatewayName" | "appName" | "proxyNamespace">;
+
+/** Whether the Edge creates its own Gateway: gateway mode without an existing Gateway. */
+export function createsGateway(args: Pick<EdgeArgs, "mode" | "gateway">): boolean {
+  return (args.mode ?? EdgeMode.Gateway) === EdgeMode.Gateway && !args.gateway;
+}
+
+/** The listener ACME HTTP-01 challenges reach the cluster through (gateway mode), for TlsIssuer's http01Gateway. */
+export function http01Gateway(
+  name: string,
+  placement: EdgePlacement,
+  namespace: pulumi.Input<string>,
+): { name: string; namespace: pulumi.Input<string>; sectionName?: string } | undefined {
+  if ((placement.mode ?? EdgeMode.Gateway) !== EdgeMode.Gateway) return undefined;
+  if (createsGateway(placement)) return { name: placement.gatewayName ?? name, namespace, sectionName: HTTP_LISTENER };
+  const g = placement.gateway as GatewayRef;
+  return { name: g.name, namespace: g.namespace ?? namespace, sectionName: g.sectionName };
+}
+
+/** The pods that call the Service from the edge, for the service's NetworkPolicy (AppService allowFrom). */
+export function edgeClientPeer(name: string, placement: EdgePlacement): NetworkPeer {
+  if (createsGateway(placement)) return { namespace: placement.proxyNamespace, podLabels: edgeProxyPodLabels(placement.appName ?? name) };
+  return { namespace: placement.proxyNamespace ?? placement.gateway?.namespace };
+}
+
+/** Name of the created Gateway's plain-HTTP listener (redirects and ACME HTTP-01). */
+export const HTTP_LISTENER = "http";
+
+/**
+ * Labels the proxy pods of a Gateway this component creates carry: the Gateway asks its implementation
+ * for them (`spec.infrastructure.labels`), so the service's NetworkPolicy can admit exactly those pods.
+ * Implementations agree on no pod label of their own: NGINX Gateway Fabric, for one, puts the
+ * Gateway's name in an annotation, which a NetworkPolicy cannot select on. The keys avoid the
+ * `name`, `instance` and `managed-by` labels that implementations use in their own selectors.
+ */
+export function edgeProxyPodLabels(appName: string): Record<string, string> {
+  return { "app.kubernetes.io/part-of": appName, "app.kubernetes.io/component": "edge-proxy" };
 }

@@ -1,11 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { oneUnavailableBudget, recommendedLabels } from "../lib/k8s";
-import { type EdgeArgs, EdgeMode, resolveEdgeArgs } from "./args";
-import { certManagerAnnotations, edgeProxyPodLabels, gatewaySpec, ingressSpec, redirectRouteSpec, routeSpec, tlsSecretName } from "./spec";
+import { type EdgeArgs, EdgeMode, edgeProxyPodLabels, resolveEdgeArgs } from "./args";
+import { certManagerAnnotations, gatewaySpec, ingressSpec, redirectRouteSpec, routeSpec, tlsSecretName } from "./spec";
 
 export * from "./args";
-export { edgeProxyPodLabels, securityHeaders } from "./spec";
+export { securityHeaders } from "./spec";
 
 const GATEWAY_API = "gateway.networking.k8s.io/v1";
 

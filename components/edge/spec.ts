@@ -4,7 +4,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { ResolvedEdgeArgs } from "./args";
+import { HTTP_LISTENER, type ResolvedEdgeArgs, edgeProxyPodLabels } from "./args";
 
 // @pulumi/kubernetes has no types for Gateway API custom resources: these cover the fields this component sets.
 
@@ -41,24 +41,13 @@ export type RouteFilter =
 export interface RouteRule {
   readonly matches?: { readonly path: { readonly type: "PathPrefix"; readonly value: string } }[];
   readonly filters: RouteFilter[];
-  readonly backendRefs?: { readonly name: pulumi.Input<string>; readonly port: number }[];
+  readonly backendRefs?: { readonly name: pulumi.Input<string>; readonly port: pulumi.Input<number> }[];
 }
 
 export interface HttpRouteSpec {
   readonly parentRefs: RouteParentRef[];
   readonly hostnames: string[];
   readonly rules: RouteRule[];
-}
-
-/**
- * Labels the created Gateway asks its implementation to put on the proxy pods it runs
- * (`spec.infrastructure.labels`), so the service's NetworkPolicy can admit exactly those pods.
- * Implementations agree on no pod label of their own: NGINX Gateway Fabric, for one, puts the
- * Gateway's name in an annotation, which a NetworkPolicy cannot select on. The keys avoid the
- * `name`, `instance` and `managed-by` labels that implementations use in their own selectors.
- */
-export function edgeProxyPodLabels(appName: string): Record<string, string> {
-  return { "app.kubernetes.io/part-of": appName, "app.kubernetes.io/component": "edge-proxy" };
 }
 
 /** Headers every response gets at the edge. */
@@ -101,7 +90,7 @@ export function gatewaySpec(r: ResolvedEdgeArgs, tlsSecret: string): GatewaySpec
   return {
     gatewayClassName: r.gatewayClassName,
     listeners: [
-      { name: "http", protocol: "HTTP", port: 80, hostname: r.hostname, allowedRoutes: { namespaces: { from: "Same" } } },
+      { name: HTTP_LISTENER, protocol: "HTTP", port: 80, hostname: r.hostname, allowedRoutes: { namespaces: { from: "Same" } } },
       {
         name: "https",
         protocol: "HTTPS",
@@ -118,7 +107,7 @@ export function gatewaySpec(r: ResolvedEdgeArgs, tlsSecret: string): GatewaySpec
 /** Plain HTTP only redirects; ACME HTTP-01 challenge routes are more specific and win. */
 export function redirectRouteSpec(r: ResolvedEdgeArgs): HttpRouteSpec {
   return {
-    parentRefs: [{ name: r.gatewayName, sectionName: "http" }],
+    parentRefs: [{ name: r.gatewayName, sectionName: HTTP_LISTENER }],
     hostnames: [r.hostname],
     rules: [{ filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 301 } }] }],
   };

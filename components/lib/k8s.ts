@@ -21,6 +21,15 @@ export function recommendedLabels(appName: string, component: string, instance: 
   };
 }
 
+/**
+ * The client-label rule: a component that serves others (Redis) admits, besides the peers it is given,
+ * every pod of its namespace that carries its client label. A client (the service, a backup job) gets
+ * admitted by adding that label to its pods; the server's NetworkPolicy needs no edit.
+ */
+export function clientLabels(appName: string): Record<string, string> {
+  return { [`client.${PART_OF}/${appName}`]: "true" };
+}
+
 /** Pod annotations by which Prometheus' kubernetes_sd pod role finds the metrics endpoint. */
 export function prometheusScrapeAnnotations(port: number): Record<string, string> {
   return { "prometheus.io/scrape": "true", "prometheus.io/port": String(port), "prometheus.io/path": "/metrics" };

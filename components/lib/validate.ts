@@ -41,6 +41,18 @@ export function checkDnsName(component: string, argument: string, value: string)
   return value;
 }
 
+/** Kubernetes label keys ([prefix/]name) and values. */
+export function checkLabels(component: string, argument: string, labels: Record<string, string>): Record<string, string> {
+  const name = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+  for (const [key, value] of Object.entries(labels)) {
+    const parts = key.split("/");
+    const ok = parts.length <= 2 && name.test(parts[parts.length - 1] ?? "") && (parts.length === 1 || /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(parts[0] ?? ""));
+    if (!ok) throw new ArgumentError(component, `${argument} key`, key, "use a label key such as app.kubernetes.io/part-of (an optional DNS prefix, then a name of up to 63 characters).");
+    if (value !== "" && !name.test(value)) throw new ArgumentError(component, `${argument}.${key}`, value, "use a label value of up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit.");
+  }
+  return labels;
+}
+
 export function checkCpu(component: string, argument: string, value: string): string {
   if (!CPU.test(value)) throw new ArgumentError(component, argument, value, 'use a CPU quantity such as "100m" or "1".');
   return value;

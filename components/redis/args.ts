@@ -68,7 +68,10 @@ export interface RedisArgs {
   readonly evictionPolicy?: string;
   /** Sentinel master name. @default "main" */
   readonly masterName?: string;
-  /** Pods allowed to connect (6379, and 26379 in Sentinel mode). @default [] (nobody but the Redis pods themselves) */
+  /**
+   * Further pods allowed to connect (6379, and 26379 in Sentinel mode), e.g. in other namespaces. Pods of the
+   * namespace that carry `Redis.clientLabels` are always admitted. @default [] (only those and the Redis pods)
+   */
   readonly clients?: NetworkPeer[];
   /** Prometheus, admitted to the exporter port 9121. @default { namespace: "monitoring" } */
   readonly prometheus?: NetworkPeer;

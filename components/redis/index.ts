@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { oneUnavailableBudget, recommendedLabels, selectorLabels } from "../lib/k8s";
+import { clientLabels, oneUnavailableBudget, recommendedLabels, selectorLabels } from "../lib/k8s";
 import { type RedisArgs, resolveRedisArgs } from "./args";
 import { REDIS_SCRIPTS } from "./scripts";
 import {
@@ -44,6 +44,13 @@ export class Redis extends pulumi.ComponentResource {
   readonly password: pulumi.Output<string>;
   /** Labels of the Redis pods. */
   readonly podLabels: pulumi.Output<Record<string, string>>;
+  /**
+   * Labels a client's pods carry to be admitted by the NetworkPolicy (the client-label rule, lib/k8s.ts).
+   * A plain value, known when the component is constructed, so clients can put it in their pod templates.
+   */
+  readonly clientLabels: Record<string, string>;
+  /** Labels selecting the Redis pods, for the egress rules of clients; a plain value like clientLabels. */
+  readonly podSelector: Record<string, string>;
   /** Name of the StatefulSet. */
   readonly statefulSetName: pulumi.Output<string>;
 
@@ -100,6 +107,8 @@ export class Redis extends pulumi.ComponentResource {
     this.passwordSecretKey = pulumi.output(PASSWORD_KEY);
     this.password = pulumi.secret(password.result);
     this.podLabels = pulumi.output(selector);
+    this.clientLabels = clientLabels(r.appName);
+    this.podSelector = selector;
     this.statefulSetName = statefulSet.metadata.name;
     this.registerOutputs({
       host: this.host,

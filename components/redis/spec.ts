@@ -1,7 +1,7 @@
 /** Pure builders of the Redis objects' specs, from the resolved args and the names Pulumi assigns. */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { peerSelector, prometheusScrapeAnnotations, restrictedContainer, restrictedPod, tcpPorts } from "../lib/k8s";
+import { clientLabels, peerSelector, prometheusScrapeAnnotations, restrictedContainer, restrictedPod, tcpPorts } from "../lib/k8s";
 import { RedisMode, type ResolvedRedisArgs } from "./args";
 
 type Labels = Record<string, string>;
@@ -247,7 +247,7 @@ export function statefulSetSpec(r: ResolvedRedisArgs, parts: RedisStatefulSetPar
   };
 }
 
-/** Ingress only: the Redis pods among themselves, the clients, and Prometheus on the exporter ports. */
+/** Ingress only: the Redis pods among themselves, pods with the client label, further clients, and Prometheus on the exporter ports. */
 export function networkPolicySpec(r: ResolvedRedisArgs, selector: Labels): k8s.types.input.networking.v1.NetworkPolicySpec {
   const redisPorts = isSentinelMode(r) ? [REDIS_PORT, SENTINEL_PORT] : [REDIS_PORT];
   return {
@@ -255,6 +255,7 @@ export function networkPolicySpec(r: ResolvedRedisArgs, selector: Labels): k8s.t
     policyTypes: ["Ingress"],
     ingress: [
       { from: [peerSelector({ podLabels: selector })], ports: tcpPorts(redisPorts) },
+      { from: [peerSelector({ podLabels: clientLabels(r.appName) })], ports: tcpPorts(redisPorts) },
       ...r.clients.map((peer) => ({ from: [peerSelector(peer)], ports: tcpPorts(peer.ports ?? redisPorts) })),
       { from: [peerSelector(r.prometheus)], ports: tcpPorts(r.prometheus.ports ?? (isSentinelMode(r) ? [METRICS_PORT, SENTINEL_METRICS_PORT] : [METRICS_PORT])) },
     ],

@@ -25,6 +25,7 @@ describe("resolveAppServiceArgs", () => {
     ["redis without address", { redis: { passwordSecretName: "s" } }, /argument "redis" .*set exactly one of redis.url/],
     ["tracing endpoint not a URL", { tracing: { endpoint: "jaeger:4318" } }, /argument "tracing.endpoint" is "jaeger:4318"/],
     ["bad appName", { appName: "Notes_API" }, /argument "appName" is "Notes_API"; use a DNS-1123 label/],
+    ["a bad pod label", { podLabels: { "not a key": "x" } }, /argument "podLabels key" is "not a key"; use a label key/],
     ["metrics on the API port", { metricsPort: 8080 }, /argument "metricsPort" is 8080; must differ from port \(8080\)/],
   ];
   it.each(bad)("throws if %s", (_n, extra, msg) => {
@@ -49,6 +50,7 @@ describe("AppService", () => {
       tracing: { endpoint: "http://jaeger-collector.observability:4318", namespace: "observability", sampleRatio: 0.1 },
       allowFrom: [{ podLabels: { "gateway.networking.k8s.io/gateway-name": "edge" } }],
       config: { LOG_LEVEL: "debug" },
+      podLabels: { "client.node-service-platform/notes-redis": "true" },
     });
     expect(await value(svc.autoscaled)).toBe(true);
     await value(svc.serviceName);
@@ -78,6 +80,9 @@ describe("AppService", () => {
     expect(dep.spec.template.metadata.annotations["prometheus.io/scrape"]).toBe("true");
     expect(dep.spec.template.metadata.annotations["checksum/config"]).toMatch(/^[a-f0-9]{64}$/);
     expect(dep.spec.selector.matchLabels).toEqual({ "app.kubernetes.io/name": "notes", "app.kubernetes.io/component": "api" });
+    // Extra pod labels (a server's client label) go on the pods, never into the selector or other objects.
+    expect(dep.spec.template.metadata.labels["client.node-service-platform/notes-redis"]).toBe("true");
+    expect(dep.metadata.labels["client.node-service-platform/notes-redis"]).toBeUndefined();
 
     // Secrets only through secretKeyRef; Sentinel wiring in the ConfigMap.
     expect(c.env).toEqual([

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { EdgeMode, resolveEdgeArgs } from "../edge/args";
+import { EdgeMode, edgeClientPeer, edgeProxyPodLabels, http01Gateway, resolveEdgeArgs } from "../edge/args";
 import {
   certManagerAnnotations,
-  edgeProxyPodLabels,
   gatewaySpec,
   ingressSpec,
   redirectRouteSpec,
@@ -112,5 +111,23 @@ describe("ingressSpec / certManagerAnnotations", () => {
 
   it("names the ClusterIssuer in cert-manager's annotation", () => {
     expect(certManagerAnnotations("letsencrypt")).toEqual({ "cert-manager.io/cluster-issuer": "letsencrypt" });
+  });
+});
+
+describe("EdgePlacement helpers: what the issuer and the service need before the Edge exists", () => {
+  it("a created Gateway: ACME through its plain-HTTP listener, callers are its labelled proxy pods", () => {
+    const placement = { appName: "notes", gatewayName: "public", proxyNamespace: "notes" };
+    expect(http01Gateway("edge", placement, "notes")).toEqual({ name: "public", namespace: "notes", sectionName: "http" });
+    expect(edgeClientPeer("edge", placement)).toEqual({ namespace: "notes", podLabels: edgeProxyPodLabels("notes") });
+  });
+  it("an existing Gateway: ACME through the listener given, callers are the pods of its namespace", () => {
+    const placement = { gateway: { name: "shared", namespace: "infra", sectionName: "web" } };
+    expect(http01Gateway("edge", placement, "notes")).toEqual({ name: "shared", namespace: "infra", sectionName: "web" });
+    expect(edgeClientPeer("edge", placement)).toEqual({ namespace: "infra" });
+  });
+  it("ingress mode: no Gateway for ACME, callers are the controller's namespace", () => {
+    const placement = { mode: EdgeMode.Ingress, proxyNamespace: "traefik" };
+    expect(http01Gateway("edge", placement, "notes")).toBeUndefined();
+    expect(edgeClientPeer("edge", placement)).toEqual({ namespace: "traefik" });
   });
 });

@@ -123,6 +123,7 @@ describe("networkPolicySpec", () => {
       policyTypes: ["Ingress"],
       ingress: [
         { from: [{ podSelector: { matchLabels: selector } }], ports: [{ protocol: "TCP", port: 6379 }] },
+        { from: [{ podSelector: { matchLabels: { "client.node-service-platform/cache": "true" } } }], ports: [{ protocol: "TCP", port: 6379 }] },
         { from: [{ podSelector: { matchLabels: { app: "api" } } }], ports: [{ protocol: "TCP", port: 6379 }] },
         {
           from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } }, podSelector: { matchLabels: {} } }],
@@ -134,6 +135,7 @@ describe("networkPolicySpec", () => {
   it("sentinel: Sentinel's port too, unless a client names its own ports", () => {
     const r = resolveRedisArgs("cache", { mode: RedisMode.Sentinel, clients: [{ namespace: "jobs" }, { podLabels: { app: "tool" }, ports: [26379] }] });
     expect(networkPolicySpec(r, selector).ingress).toMatchObject([
+      { ports: [{ protocol: "TCP", port: 6379 }, { protocol: "TCP", port: 26379 }] },
       { ports: [{ protocol: "TCP", port: 6379 }, { protocol: "TCP", port: 26379 }] },
       { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "jobs" } } }], ports: [{ protocol: "TCP", port: 6379 }, { protocol: "TCP", port: 26379 }] },
       { ports: [{ protocol: "TCP", port: 26379 }] },

@@ -72,8 +72,11 @@ describe("Redis", () => {
 
     const np = one("kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs.spec;
     expect(np.policyTypes).toEqual(["Ingress"]);
-    expect(np.ingress[1]).toEqual({ from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "notes" } } }], ports: [{ protocol: "TCP", port: 6379 }] });
-    expect(np.ingress[2].ports).toEqual([{ protocol: "TCP", port: 9121 }]);
+    // The client-label rule: pods carrying redis.clientLabels are admitted, then the explicit clients.
+    expect(redis.clientLabels).toEqual({ "client.node-service-platform/redis": "true" });
+    expect(np.ingress[1]).toEqual({ from: [{ podSelector: { matchLabels: redis.clientLabels } }], ports: [{ protocol: "TCP", port: 6379 }] });
+    expect(np.ingress[2]).toEqual({ from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "notes" } } }], ports: [{ protocol: "TCP", port: 6379 }] });
+    expect(np.ingress[3].ports).toEqual([{ protocol: "TCP", port: 9121 }]);
   });
 
   it("sentinel: a Sentinel beside each Redis, PDB, anti-affinity, sentinel addresses for clients", async () => {

@@ -18,20 +18,20 @@ describe("defaults", () => {
     const s = resolveSettings("dev", {});
     expect(s.environment).toBe("dev");
     expect(s.namespace).toBe("notes-dev");
-    expect(s.image.repository).toBe("localhost:5001/notes");
-    expect(s.image.registryServer).toBe("localhost:5001");
-    expect(s.workload.minReplicas).toBe(1);
-    expect(s.redis).toMatchObject({ mode: "standalone", replicas: 1, appendFsync: "everysec" });
-    expect(s.tls.issuer).toBe("selfSigned");
-    expect(s.addons).toEqual({ certManager: true, gatewayApi: true });
+    expect(s.imageRepository).toBe("localhost:5001/notes");
+    expect(s.registryServer).toBe("localhost:5001");
+    expect(s.minReplicas).toBe(1);
+    expect(s).toMatchObject({ redisMode: "standalone", redisReplicas: 1, redisAppendFsync: "everysec" });
+    expect(s.tlsIssuer).toBe("selfSigned");
+    expect(s).toMatchObject({ installCertManager: true, installGatewayApi: true });
   });
 
   it("prod is HA with ACME and uses the cluster's add-ons", () => {
     const s = resolveSettings("prod", prodMinimum);
-    expect(s.workload.minReplicas).toBe(3);
-    expect(s.redis).toMatchObject({ mode: "sentinel", replicas: 3 });
-    expect(s.tls).toMatchObject({ issuer: "acme", acmeEmail: "ops@example.com", acmeServer: "https://acme-v02.api.letsencrypt.org/directory" });
-    expect(s.addons).toEqual({ certManager: false, gatewayApi: false });
+    expect(s.minReplicas).toBe(3);
+    expect(s).toMatchObject({ redisMode: "sentinel", redisReplicas: 3 });
+    expect(s).toMatchObject({ tlsIssuer: "acme", acmeEmail: "ops@example.com", acmeServer: "https://acme-v02.api.letsencrypt.org/directory" });
+    expect(s).toMatchObject({ installCertManager: false, installGatewayApi: false });
   });
 
   it("every key documents what is allowed, and every default passes its own schema", () => {
@@ -50,7 +50,7 @@ describe("defaults", () => {
     expect(coerce(SETTINGS.installCertManager, "false")).toBe(false);
     expect(coerce(SETTINGS.tracesSampleRatio, "0.25")).toBe(0.25);
     expect(coerce(SETTINGS.minReplicas, "four")).toBe("four");
-    expect(resolveSettings("dev", { minReplicas: "2", maxReplicas: "5" }).workload).toMatchObject({ minReplicas: 2, maxReplicas: 5 });
+    expect(resolveSettings("dev", { minReplicas: "2", maxReplicas: "5" })).toMatchObject({ minReplicas: 2, maxReplicas: 5 });
   });
 
   it("takes the environment from config for other stack names", () => {
@@ -61,8 +61,15 @@ describe("defaults", () => {
 
   it("a prebuilt image replaces the build", () => {
     const s = resolveSettings("prod", { hostname: "notes.example.com", acmeEmail: "ops@example.com", image: "ghcr.io/acme/notes:1.2.3" });
-    expect(s.image.prebuilt).toBe("ghcr.io/acme/notes:1.2.3");
-    expect(s.image.repository).toBeUndefined();
+    expect(s.image).toBe("ghcr.io/acme/notes:1.2.3");
+    expect(s.imageRepository).toBeUndefined();
+  });
+
+  it("never carries a secret's value: secrets are read as Pulumi secrets through loadSecrets()", () => {
+    const s = resolveSettings("dev", { registryUsername: "bot", registryPassword: "hunter2" }, ["registryPassword"]);
+    expect(s.registryUsername).toBe("bot");
+    expect(JSON.stringify(s)).not.toContain("hunter2");
+    expect("registryPassword" in s).toBe(false);
   });
 });
 
@@ -123,7 +130,7 @@ describe("invalid config fails with one message per bad key", () => {
 
   it("accepts the secret when it is set as a secret", () => {
     const s = resolveSettings("dev", { registryUsername: "bot", registryPassword: "x" }, ["registryPassword"]);
-    expect(s.image).toMatchObject({ registryUsername: "bot", hasRegistryPassword: true });
+    expect(s.registryUsername).toBe("bot");
   });
 });
 
