@@ -61,7 +61,7 @@ describe("writes whose outcome is unknown", () => {
     });
     await resumed();
     const client = redis.client();
-    const [id] = await client.zrange("notes:index", 0, -1);
+    const [id] = await client.zrange("notes:index", "0", "-1");
     expect(await client.hget(`notes:item:${id}`, "title")).toBe("slow write");
     client.disconnect();
     expect((await app.inject({ url: "/metrics" })).body).toMatch(/degraded_responses_total\{route="\/v1\/notes",kind="unknown_write"\} 1/);
@@ -123,7 +123,7 @@ describe("Idempotency-Key on POST /v1/notes", () => {
     });
     expect(retry.headers["idempotent-replayed"]).toBe("true");
     const client = redis.client();
-    expect(await client.zrange("notes:index", 0, -1)).toEqual([retry.json().id]);
+    expect(await client.zrange("notes:index", "0", "-1")).toEqual([retry.json().id]);
     client.disconnect();
   });
 
