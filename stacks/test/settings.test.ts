@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { README, readmeTable, settingsTable } from "../settings-table";
 import { describe, expect, it } from "vitest";
 import { type KeySpec, SETTINGS, SETTING_KEYS, SettingsError, coerce, defaultsFor, resolveSettings } from "../index";
 
@@ -149,5 +151,11 @@ describe("Pulumi.yaml", () => {
       expect(decl.default, key).toEqual(spec.prod);
       expect(decl.type, key).toBe(spec.kind);
     }
+  });
+});
+
+describe("README", () => {
+  it("shows the settings table generated from the schema (regenerate: npm run settings-table -w stacks -- --write)", () => {
+    expect(readmeTable(readFileSync(README, "utf8"))).toBe(settingsTable());
   });
 });
