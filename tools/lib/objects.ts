@@ -1,5 +1,6 @@
 /** Turns recorded resources into Kubernetes objects, with secrets redacted and leaks reported. */
-import { type RecordedResource, isSecretWrapped } from "./program";
+import { isSecretWrapped } from "@platform/components/testing";
+import type { RecordedResource } from "./program";
 
 export const REDACTED = "<redacted>";
 

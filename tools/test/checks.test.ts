@@ -1,6 +1,6 @@
+import { SECRET_SIG, SIG_KEY } from "@platform/components/testing";
 import { describe, expect, it } from "vitest";
 import { type K8sObject, REDACTED, toObjects } from "../lib/objects";
-import { SECRET_SIG } from "../lib/program";
 import { validateObject } from "../lib/schema";
 import { cpuMillis, memoryBytes, podResources } from "../lib/summary";
 import { crossReference } from "../lib/xref";
@@ -156,7 +156,7 @@ describe("cross-reference check", () => {
 });
 
 describe("secret handling", () => {
-  const wrapped = (value: unknown) => ({ "4dabf18193072939515e22adb298388d": SECRET_SIG, value });
+  const wrapped = (value: unknown) => ({ [SIG_KEY]: SECRET_SIG, value });
   it("redacts secrets in a Secret's data", () => {
     const { objects, problems } = toObjects(
       [{ type: "kubernetes:core/v1:Secret", name: "pw", custom: true, component: "redis", inputs: { apiVersion: "v1", kind: "Secret", metadata: { name: "pw" }, stringData: wrapped({ "redis-password": "s3cret" }) } }],

@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { GENERATED_SECRET_PATTERN } from "@platform/components/testing";
 import { parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../app/src/config";
@@ -79,7 +80,7 @@ describe.each(["dev", "prod"])("npm run render -- --stack %s", (stack) => {
       expect(typeof o.apiVersion).toBe("string");
       expect(o.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
     }
-    for (const [f, text] of files) expect(text, f).not.toMatch(/render-secret-[0-9a-f]{16}/);
+    for (const [f, text] of files) expect(text, f).not.toMatch(GENERATED_SECRET_PATTERN);
     const secrets = objects.filter((o) => o.kind === "Secret");
     expect(secrets.length).toBeGreaterThan(0);
     for (const s of secrets) for (const v of Object.values((s["stringData"] ?? s["data"]) as Record<string, string>)) expect(v).toBe(REDACTED);
