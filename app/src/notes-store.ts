@@ -153,10 +153,9 @@ export class NotesStore {
       await this.guard.run("create", () => execAll(this.guard.redis.multi().hset(noteKey(note.id), fields).zadd(INDEX_KEY, 0, note.id)));
     } else {
       const record: IdempotencyRecord = { id: note.id, createdAt: note.createdAt, fingerprint: fingerprint(input) };
-      const existing = await this.guard.run("create", () =>
-        this.guard.redis.eval(CREATE_ONCE_SCRIPT, 3, idempotencyKey(key), noteKey(note.id), INDEX_KEY,
-          fields.title, fields.body, fields.tags, fields.createdAt, note.id, JSON.stringify(record), IDEMPOTENCY_TTL_SECONDS),
-      );
+      const keys = [idempotencyKey(key), noteKey(note.id), INDEX_KEY];
+      const args = [fields.title, fields.body, fields.tags, fields.createdAt, note.id, JSON.stringify(record), IDEMPOTENCY_TTL_SECONDS];
+      const existing = await this.guard.run("create", () => this.guard.redis.eval(CREATE_ONCE_SCRIPT, keys.length, ...keys, ...args));
       if (typeof existing === "string") {
         const first = JSON.parse(existing) as IdempotencyRecord;
         if (first.fingerprint !== record.fingerprint) throw new IdempotencyConflictError(`Idempotency-Key ${key} was already used with a different request body`);
@@ -175,14 +174,13 @@ export class NotesStore {
     try {
       hash = await this.guard.run("get", () => this.guard.redis.hgetall(noteKey(id)));
     } catch (error) {
-      if (!(error instanceof RedisUnavailableError)) {
-        if (!isReplyError(error)) throw error;
-        hash = error; // e.g. WRONGTYPE: the key holds something else
-      } else {
+      if (error instanceof RedisUnavailableError) {
         const cached = this.notes?.get(id);
         if (cached) return { note: cached, source: "cache", corrupt: false };
         throw error;
       }
+      if (!isReplyError(error)) throw error;
+      hash = error; // e.g. WRONGTYPE: the key holds something else
     }
     // Parsed outside the breaker: a bad record is not a Redis failure.
     const parsed = parseNote(id, hash);

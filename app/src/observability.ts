@@ -58,11 +58,11 @@ export function registerRequestObservability(app: FastifyInstance, options: { me
 
   app.addHook("onResponse", async (request, reply) => {
     const timing = timings.get(request);
+    if (timing?.settled) return;
+    if (timing) timing.settled = true;
     const seconds = elapsedSeconds(timing);
     const route = routeLabel(request);
     const statusCode = reply.statusCode;
-    if (timing?.settled) return;
-    if (timing) timing.settled = true;
     if (metrics) {
       metrics.httpInFlight.dec();
       const labels = { method: request.method, route, status_code: String(statusCode) };

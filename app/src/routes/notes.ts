@@ -48,7 +48,7 @@ const idParams = {
 } as const;
 
 /** Idempotency-Key: bounded, and only characters that are safe as part of a Redis key and in logs. */
-export const IDEMPOTENCY_KEY_PATTERN = "^[A-Za-z0-9._:-]{1,128}$";
+const IDEMPOTENCY_KEY_PATTERN = "^[A-Za-z0-9._:-]{1,128}$";
 
 const errors = { 400: { $ref: "Error#" }, 429: { $ref: "Error#" }, 503: { $ref: "Error#" } } as const;
 
