@@ -209,7 +209,7 @@ function watchRedisConnection(app: FastifyInstance, redis: Redis, guard: RedisGu
   const lastLogged = new Map<string, number>();
   redis.on("ready", () => app.log.info("redis connected"));
   redis.on("error", (error: Error) => {
-    guard.noteError(error);
+    guard.noteConnectionError(error);
     const now = Date.now();
     if (now - (lastLogged.get(error.message) ?? -Infinity) < REDIS_ERROR_LOG_INTERVAL_MS) return;
     if (lastLogged.size >= 100) lastLogged.clear(); // bounded, whatever the messages

@@ -81,7 +81,11 @@ function outcomeOf(error: ErrorLike): WriteOutcome {
  */
 export class RedisGuard {
   private readonly breaker: CircuitBreaker<[string, Operation], unknown>;
-  private misconfiguration: string | undefined;
+  /** A configuration error of the current connection (AUTH, SELECT during its handshake), or of the last attempt. */
+  private connectionProblem: string | undefined;
+  private problemSinceConnect: string | undefined;
+  /** NOPERM and the like from commands: cleared by the next command that works. */
+  private commandProblem: string | undefined;
 
   constructor(
     readonly redis: Redis,
@@ -103,7 +107,9 @@ export class RedisGuard {
     this.breaker.on("open", () => setState("open"));
     this.breaker.on("halfOpen", () => setState("half_open"));
     this.breaker.on("close", () => setState("closed"));
-    redis.on("ready", () => (this.misconfiguration = undefined));
+    // A failed SELECT does not stop ioredis from becoming ready, so "ready" alone does not clear it.
+    redis.on("connect", () => (this.problemSinceConnect = undefined));
+    redis.on("ready", () => (this.connectionProblem = this.problemSinceConnect));
   }
 
   get state(): BreakerState {
@@ -117,14 +123,16 @@ export class RedisGuard {
     return this.redis.status === "ready" && this.state !== "open";
   }
 
-  /** The last authentication or configuration error (wrong password, missing permission, bad DB index), until Redis works again. */
+  /** An authentication or configuration error (wrong password, missing permission, bad DB index), while it lasts. */
   get configurationError(): string | undefined {
-    return this.misconfiguration;
+    return this.connectionProblem ?? this.commandProblem;
   }
 
-  /** Records a connection or command error; only configuration errors are kept. */
-  noteError(error: unknown): void {
-    if (isConfigurationError(error)) this.misconfiguration = (error as Error).message;
+  /** Records a connection error; only configuration errors are kept. */
+  noteConnectionError(error: Error): void {
+    if (!isConfigurationError(error)) return;
+    this.connectionProblem = error.message;
+    this.problemSinceConnect = error.message;
   }
 
   async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
@@ -132,12 +140,12 @@ export class RedisGuard {
     try {
       const result = (await this.breaker.fire(operation, fn)) as T;
       stopTimer();
-      this.misconfiguration = undefined;
+      this.commandProblem = undefined;
       return result;
     } catch (error) {
       const e = error as ErrorLike;
       if (!isBreakerRefusal(e) && !isRedisFailure(error)) throw error;
-      this.noteError(error);
+      if (isConfigurationError(error)) this.commandProblem = (error as Error).message;
       const reason = isBreakerRefusal(e) ? "circuit_open" : e.code === "ETIMEDOUT" || /timed? ?out/i.test(String(error)) ? "timeout" : "error";
       this.metrics.redisErrors.inc({ operation, reason });
       throw new RedisUnavailableError(`redis ${operation} failed: ${reason}`, Math.max(1, Math.ceil(this.options.resetMs / 1000)), outcomeOf(e));

@@ -54,6 +54,16 @@ describe("Redis refusing the service's credentials", () => {
     expect(logs.lines.filter((line) => line.level === "error" && /NOAUTH/.test(JSON.stringify(line)))).toHaveLength(1);
   });
 
+  it("a database index the server does not have is not ready either, although ioredis connects", async () => {
+    const { app } = await start(`redis://:the-right-password@127.0.0.1:${redis.port}/99`);
+    const ready = await eventually(async () => {
+      const response = await app.inject({ url: "/health/ready" });
+      expect(response.statusCode).toBe(503);
+      return response;
+    });
+    expect(ready.json()).toMatchObject({ status: "misconfigured", checks: { redis: { error: expect.stringMatching(/DB index is out of range/) } } });
+  });
+
   it("the right password is ready (the check is about credentials, not a password being set)", async () => {
     const { app } = await start(redis.url);
     await eventually(async () => expect((await app.inject({ url: "/health/ready" })).json()).toMatchObject({ status: "ready", ready: true }));
