@@ -1,6 +1,6 @@
 /**
- * Schema validation with kubernetes-models (and its Gateway API and cert-manager
- * packages), plus the unknown-field check kubernetes-models does not do: the
+ * Schema validation with kubernetes-models (and the CRD packages of SCHEMA_PACKAGES:
+ * Gateway API, cert-manager, prometheus-operator), plus the unknown-field check kubernetes-models does not do: the
  * validator runs on a Proxy that records every property it looks at; any property
  * of an object the validator visited that it never looked at is not in the schema.
  */
@@ -11,11 +11,21 @@ type ValidateFn = (this: unknown) => void;
 
 const cache = new Map<string, ValidateFn | null>();
 
+/**
+ * The one registry of schemas: API group → the package whose `<apiVersion>/<kind>` module validates that group's
+ * kinds. Adding a CRD package (installed with an exact version in tools/package.json) is one line here; groups not
+ * listed are Kubernetes' own, from kubernetes-models.
+ */
+const SCHEMA_PACKAGES: readonly (readonly [group: RegExp, pkg: string])[] = [
+  [/^gateway\.networking\.(x-)?k8s\.io$/, "@kubernetes-models/gateway-api"],
+  [/(^|\.)cert-manager\.io$/, "@kubernetes-models/cert-manager"],
+  [/^monitoring\.coreos\.com$/, "@kubernetes-models/prometheus-operator"],
+];
+
 function modelSpecifier(apiVersion: string, kind: string): string {
   const group = apiVersion.includes("/") ? (apiVersion.split("/")[0] ?? "") : "";
-  if (group.startsWith("gateway.networking.")) return `@kubernetes-models/gateway-api/${apiVersion}/${kind}`;
-  if (group.endsWith("cert-manager.io")) return `@kubernetes-models/cert-manager/${apiVersion}/${kind}`;
-  return `kubernetes-models/${apiVersion}/${kind}`;
+  const pkg = SCHEMA_PACKAGES.find(([g]) => g.test(group))?.[1] ?? "kubernetes-models";
+  return `${pkg}/${apiVersion}/${kind}`;
 }
 
 async function validatorFor(apiVersion: string, kind: string): Promise<ValidateFn | null> {
