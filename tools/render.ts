@@ -1,7 +1,7 @@
 /**
- * The offline renderer: `npm run render -- --stack <dev|prod> --out <dir> [--config <file>]`.
+ * The offline renderer: `npm run render -- --stack <dev|prod> --out <dir> [--config <file>] [--nodes <n>]`.
  *
- * Runs the real infra/ program under Pulumi's mock runtime with the stack's real
+ * Runs the real infra/ program under Pulumi's mock runtime (@platform/components/testing) with the stack's real
  * config file, writes every Kubernetes object as YAML (one file per object, in a
  * folder per component), writes SUMMARY.md and summary.json, and exits non-zero
  * on config errors (1), usage errors (2) or objects that fail the schema,
@@ -18,7 +18,7 @@ import { summarize, toMarkdown } from "./lib/summary";
 import { crossReference } from "./lib/xref";
 
 const MARKER = ".rendered-by-platform-tools";
-const USAGE = "usage: npm run render -- --stack <dev|prod|...> --out <dir> [--config <stack config file>]";
+const USAGE = "usage: npm run render -- --stack <dev|prod|...> --out <dir> [--config <stack config file>] [--nodes <nodes DaemonSets run on, for the totals; default 1>]";
 
 export interface RenderOptions {
   readonly root: string;
@@ -26,13 +26,15 @@ export interface RenderOptions {
   readonly out: string;
   /** Use this file instead of Pulumi.<stack>.yaml. */
   readonly configFile?: string;
+  /** Nodes each DaemonSet runs a pod on, for the footprint totals. @default 1 */
+  readonly nodes?: number;
 }
 
 function parseArgs(argv: readonly string[]): RenderOptions {
   const opts: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? "";
-    const m = /^--(stack|out|config)(?:=(.*))?$/.exec(a);
+    const m = /^--(stack|out|config|nodes)(?:=(.*))?$/.exec(a);
     if (!m) throw new RenderError(`unknown argument ${JSON.stringify(a)}\n${USAGE}`, 2);
     const value = m[2] ?? argv[++i];
     if (value === undefined || value === "") throw new RenderError(`--${m[1]} needs a value\n${USAGE}`, 2);
@@ -40,11 +42,13 @@ function parseArgs(argv: readonly string[]): RenderOptions {
   }
   if (!opts["stack"] || !opts["out"]) throw new RenderError(`--stack and --out are required\n${USAGE}`, 2);
   if (!/^[A-Za-z0-9_.-]+$/.test(opts["stack"])) throw new RenderError(`invalid stack name ${JSON.stringify(opts["stack"])}`, 2);
+  if (opts["nodes"] !== undefined && !/^[1-9][0-9]{0,3}$/.test(opts["nodes"])) throw new RenderError(`--nodes ${JSON.stringify(opts["nodes"])}: must be a whole number from 1 to 9999\n${USAGE}`, 2);
   return {
     root: path.resolve(__dirname, ".."),
     stack: opts["stack"],
     out: path.resolve(opts["out"]),
     configFile: opts["config"] ? path.resolve(opts["config"]) : undefined,
+    nodes: opts["nodes"] ? Number(opts["nodes"]) : undefined,
   };
 }
 
@@ -94,7 +98,7 @@ export async function render(opts: RenderOptions): Promise<{ summaryText: string
     fs.writeFileSync(path.join(opts.out, rel), toYaml(object));
     files.push(rel.split(path.sep).join("/"));
   }
-  const summary = summarize({ stack: opts.stack, project: config.project, objects, others, external: xref.external, outputs: run.outputs, files });
+  const summary = summarize({ stack: opts.stack, project: config.project, objects, others, external: xref.external, outputs: run.outputs, files, nodes: opts.nodes });
   const md = toMarkdown(summary);
   fs.writeFileSync(path.join(opts.out, "SUMMARY.md"), md);
   fs.writeFileSync(path.join(opts.out, "summary.json"), JSON.stringify({ ...summary, problems }, null, 2) + "\n");
@@ -102,7 +106,11 @@ export async function render(opts: RenderOptions): Promise<{ summaryText: string
   const summaryText =
     `stack ${opts.stack}: ${summary.objectCount} Kubernetes objects, ${summary.helmReleases.length} Helm releases, ${summary.otherResources.length} other resources -> ${opts.out}\n` +
     `  at min replicas: CPU ${t.atMinReplicas.cpuRequests} requested / ${t.atMinReplicas.cpuLimits} limit, memory ${t.atMinReplicas.memoryRequests} requested / ${t.atMinReplicas.memoryLimits} limit\n` +
-    `  at max replicas: CPU ${t.atMaxReplicas.cpuRequests} requested / ${t.atMaxReplicas.cpuLimits} limit, memory ${t.atMaxReplicas.memoryRequests} requested / ${t.atMaxReplicas.memoryLimits} limit`;
+    `  at max replicas: CPU ${t.atMaxReplicas.cpuRequests} requested / ${t.atMaxReplicas.cpuLimits} limit, memory ${t.atMaxReplicas.memoryRequests} requested / ${t.atMaxReplicas.memoryLimits} limit` +
+    (summary.daemonSetNodes !== undefined ? `\n  (DaemonSets counted on ${summary.daemonSetNodes} node(s); --nodes)` : "") +
+    (t.addedWhileJobsRun
+      ? `\n  Jobs and CronJobs add while running: CPU ${t.addedWhileJobsRun.cpuRequests} requested / ${t.addedWhileJobsRun.cpuLimits} limit, memory ${t.addedWhileJobsRun.memoryRequests} requested / ${t.addedWhileJobsRun.memoryLimits} limit`
+      : "");
   return { summaryText, problems, objectCount: summary.objectCount };
 }
 
