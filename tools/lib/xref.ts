@@ -1,5 +1,10 @@
-/** Cross-reference checks over the rendered set: selectors, ports, names and keys must point at something. */
+/**
+ * Cross-reference checks over the rendered set: selectors, ports, names and keys must point at something. Pod
+ * templates of every pod-bearing kind (pods.ts) are checked alike; RBAC bindings must reach their roles and
+ * subjects; prometheus-operator monitors must select Services or pods of the set, on ports they have.
+ */
 import { type Json, type JsonObject, type K8sObject, arr, describe, obj, str } from "./objects";
+import { POD_KINDS, type Selector, controllerSpec, describeSelector, isEmptySelector, labelsOf, podTemplate, selects } from "./pods";
 
 export interface XrefResult {
   readonly errors: string[];
@@ -7,10 +12,13 @@ export interface XrefResult {
   readonly external: string[];
 }
 
-const WORKLOADS = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"]);
+/** Roles and ClusterRoles every cluster has; a binding to one of them lists it as provided outside. */
+const BUILT_IN_CLUSTER_ROLES = new Set(["cluster-admin", "admin", "edit", "view"]);
+const BUILT_IN_ROLES = new Set(["extension-apiserver-authentication-reader"]);
+const isBuiltInRole = (kind: string, name: string) => name.startsWith("system:") || (kind === "ClusterRole" ? BUILT_IN_CLUSTER_ROLES : BUILT_IN_ROLES).has(name);
 
-const labelsOf = (v: Json | undefined): Record<string, string> =>
-  Object.fromEntries(Object.entries(obj(v)).filter((e): e is [string, string] => typeof e[1] === "string"));
+/** A map selector (a Service's spec.selector) as a LabelSelector. */
+const mapSelector = (labels: Record<string, string>): Selector => ({ matchLabels: labels });
 
 interface PodTemplate {
   readonly owner: K8sObject;
@@ -18,10 +26,6 @@ interface PodTemplate {
   readonly labels: Record<string, string>;
   readonly spec: JsonObject;
   readonly claimTemplates: string[];
-}
-
-function matches(selector: Record<string, string>, labels: Record<string, string>): boolean {
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
 export function crossReference(objects: readonly K8sObject[]): XrefResult {
@@ -32,19 +36,18 @@ export function crossReference(objects: readonly K8sObject[]): XrefResult {
     objects.find((o) => o.kind === kind && o.metadata.name === name && (namespace === undefined || ns(o) === namespace));
 
   const pods: PodTemplate[] = objects
-    .filter((o) => WORKLOADS.has(o.kind))
+    .filter((o) => POD_KINDS.has(o.kind))
     .map((o) => {
-      const spec = obj(o["spec"]);
-      const template = obj(spec["template"]);
+      const template = podTemplate(o) ?? { metadata: {}, spec: {} };
       return {
         owner: o,
         namespace: ns(o),
-        labels: labelsOf(obj(template["metadata"])["labels"]),
-        spec: obj(template["spec"]),
-        claimTemplates: arr(spec["volumeClaimTemplates"]).map((c) => str(obj(obj(c)["metadata"])["name"]) ?? ""),
+        labels: labelsOf(template.metadata["labels"]),
+        spec: template.spec,
+        claimTemplates: arr(obj(o["spec"])["volumeClaimTemplates"]).map((c) => str(obj(obj(c)["metadata"])["name"]) ?? ""),
       };
     });
-  const podsIn = (namespace: string, selector: Record<string, string>) => pods.filter((p) => p.namespace === namespace && matches(selector, p.labels));
+  const podsIn = (namespace: string, selector: Selector) => pods.filter((p) => p.namespace === namespace && selects(selector, p.labels));
   const containersOf = (p: PodTemplate) => [...arr(p.spec["initContainers"]), ...arr(p.spec["containers"])].map(obj);
   const portNames = (p: PodTemplate) => containersOf(p).flatMap((c) => arr(c["ports"]).map((x) => str(obj(x)["name"])));
   const portNumbers = (p: PodTemplate) => containersOf(p).flatMap((c) => arr(c["ports"]).map((x) => obj(x)["containerPort"]));
@@ -52,9 +55,14 @@ export function crossReference(objects: readonly K8sObject[]): XrefResult {
 
   // Namespaces whose pods the set defines: a peer there must match one of them.
   const workloadNamespaces = new Set([...pods.map((p) => p.namespace), ...objects.filter((o) => o.kind === "Gateway").map(ns)]);
+  // Namespaces the set creates or puts objects in: a ServiceAccount or Service there must be in the set.
+  const setNamespaces = new Set([
+    ...objects.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name),
+    ...objects.map((o) => o.metadata.namespace).filter((n): n is string => n !== undefined),
+  ]);
   // Proxy pods a Gateway implementation will run, labelled as the Gateway's spec.infrastructure.labels ask.
-  const gatewayProxiesIn = (namespace: string, selector: Record<string, string>) =>
-    objects.filter((o) => o.kind === "Gateway" && ns(o) === namespace && matches(selector, labelsOf(obj(obj(o["spec"])["infrastructure"])["labels"])));
+  const gatewayProxiesIn = (namespace: string, selector: Selector) =>
+    objects.filter((o) => o.kind === "Gateway" && ns(o) === namespace && selects(selector, labelsOf(obj(obj(o["spec"])["infrastructure"])["labels"])));
   const hasPort = (p: PodTemplate, port: Json | undefined) => (typeof port === "string" ? portNames(p).includes(port) : portNumbers(p).includes(port ?? null));
 
   /** Every peer of a NetworkPolicy rule selects pods the set defines (or is listed as external), and every port exists. */
@@ -68,18 +76,19 @@ export function crossReference(objects: readonly K8sObject[]): XrefResult {
       }
       for (const peer of arr(rule[direction === "ingress" ? "from" : "to"]).map(obj)) {
         if (peer["ipBlock"] !== undefined) continue;
-        const podSelector = labelsOf(obj(peer["podSelector"])["matchLabels"]);
-        const nsSelector = peer["namespaceSelector"] === undefined ? undefined : labelsOf(obj(peer["namespaceSelector"])["matchLabels"]);
-        const nsNames = nsSelector && Object.keys(nsSelector).length === 1 ? nsSelector["kubernetes.io/metadata.name"] : undefined;
+        const podSelector = obj(peer["podSelector"]);
+        const nsSelector = peer["namespaceSelector"] === undefined ? undefined : obj(peer["namespaceSelector"]);
+        const nsLabels = labelsOf(nsSelector?.["matchLabels"]);
+        const nsNames = nsSelector && arr(nsSelector["matchExpressions"]).length === 0 && Object.keys(nsLabels).length === 1 ? nsLabels["kubernetes.io/metadata.name"] : undefined;
         const peerNamespace = nsSelector === undefined ? namespace : nsNames;
-        const podsText = Object.keys(podSelector).length > 0 ? `pods labelled ${JSON.stringify(podSelector)}` : "every pod";
+        const podsText = !isEmptySelector(podSelector) ? `pods labelled ${describeSelector(podSelector)}` : "every pod";
         if (peerNamespace === undefined || !workloadNamespaces.has(peerNamespace)) {
           const inText =
-            peerNamespace !== undefined ? `in namespace ${peerNamespace}` : Object.keys(nsSelector ?? {}).length === 0 ? "in any namespace" : `in namespaces labelled ${JSON.stringify(nsSelector)}`;
+            peerNamespace !== undefined ? `in namespace ${peerNamespace}` : isEmptySelector(nsSelector ?? {}) ? "in any namespace" : `in namespaces labelled ${describeSelector(nsSelector ?? {})}`;
           external.add(`${podsText} ${inText} (${direction} peer of ${where})`);
           continue;
         }
-        if (Object.keys(podSelector).length === 0) continue;
+        if (isEmptySelector(podSelector)) continue;
         const peers = podsIn(peerNamespace, podSelector);
         if (peers.length === 0 && gatewayProxiesIn(peerNamespace, podSelector).length === 0) {
           errors.push(`${where}: ${direction} rule ${index} peer ${podsText} in namespace ${peerNamespace} matches no pod template and no Gateway's infrastructure labels`);
@@ -112,10 +121,110 @@ export function crossReference(objects: readonly K8sObject[]): XrefResult {
     if (section !== undefined && !listeners.includes(section)) errors.push(`${where}: ${field} sectionName ${section} is not a listener of ${describe(gateway)}`);
   };
 
+  /** A controller's selector must select its own pod template (the API server rejects it otherwise). */
+  function checkOwnSelector(o: K8sObject): void {
+    const spec = controllerSpec(o);
+    const template = podTemplate(o);
+    // A Job's selector is generated unless manualSelector is set.
+    if (!spec || !template || ((o.kind === "Job" || o.kind === "CronJob") && spec["manualSelector"] !== true)) return;
+    const sel = obj(spec["selector"]);
+    const labels = labelsOf(template.metadata["labels"]);
+    const field = o.kind === "CronJob" ? "spec.jobTemplate.spec.selector" : "spec.selector";
+    if (isEmptySelector(sel)) errors.push(`${describe(o)}: ${field} is empty; it must select the pod template's labels ${JSON.stringify(labels)}`);
+    else if (!selects(sel, labels)) errors.push(`${describe(o)}: ${field} ${describeSelector(sel)} does not match the pod template's labels ${JSON.stringify(labels)}`);
+  }
+
+  /** RoleBinding/ClusterRoleBinding: the role is in the set (or built in), every ServiceAccount subject exists. */
+  function checkBinding(o: K8sObject): void {
+    const where = describe(o);
+    const clusterWide = o.kind === "ClusterRoleBinding";
+    const ref = obj(o["roleRef"]);
+    const kind = str(ref["kind"]) ?? "";
+    const name = str(ref["name"]) ?? "";
+    if (kind === "Role" && clusterWide) {
+      errors.push(`${where}: roleRef Role ${name}: a ClusterRoleBinding can only refer to a ClusterRole`);
+    } else if (kind === "Role" || kind === "ClusterRole") {
+      const roleNamespace = kind === "Role" ? ns(o) : undefined;
+      const qualified = roleNamespace ? `${roleNamespace}/${name}` : name;
+      if (!find(kind, roleNamespace, name)) {
+        if (isBuiltInRole(kind, name)) external.add(`${kind} ${qualified}, built in (roleRef of ${where})`);
+        else errors.push(`${where}: roleRef ${kind} ${qualified} is not in the set and is not a built-in ${kind} (${kind === "ClusterRole" ? "cluster-admin, admin, edit, view, " : ""}system:*)`);
+      }
+    } else {
+      errors.push(`${where}: roleRef kind ${JSON.stringify(kind)} must be Role or ClusterRole`);
+    }
+    arr(o["subjects"])
+      .map(obj)
+      .forEach((subject, index) => {
+        const skind = str(subject["kind"]) ?? "";
+        const sname = str(subject["name"]) ?? "";
+        if (skind !== "ServiceAccount") {
+          external.add(`${skind} ${sname} (subject of ${where})`);
+          return;
+        }
+        const saNamespace = str(subject["namespace"]) ?? (clusterWide ? undefined : ns(o));
+        if (saNamespace === undefined) errors.push(`${where}: subjects[${index}] ServiceAccount ${sname} has no namespace (a ClusterRoleBinding's ServiceAccount subjects need one)`);
+        else if (sname === "default" || find("ServiceAccount", saNamespace, sname)) return;
+        else if (setNamespaces.has(saNamespace)) errors.push(`${where}: subjects[${index}] ServiceAccount ${saNamespace}/${sname} is not in the set`);
+        else external.add(`ServiceAccount ${saNamespace}/${sname} (subject of ${where})`);
+      });
+  }
+
+  /**
+   * ServiceMonitor: its selector picks Services of the set (in its own namespace unless namespaceSelector says
+   * otherwise) and every endpoint's port is a port name of each. PodMonitor: the same over pod templates, with
+   * podMetricsEndpoints' ports among their container ports.
+   */
+  function checkMonitor(o: K8sObject): void {
+    const where = describe(o);
+    const spec = obj(o["spec"]);
+    const sel = obj(spec["selector"]);
+    const nsSel = obj(spec["namespaceSelector"]);
+    const names = arr(nsSel["matchNames"]).map((n) => str(n) ?? "");
+    const inNamespace = (n: string) => nsSel["any"] === true || (names.length > 0 ? names.includes(n) : n === ns(o));
+    const nsText = nsSel["any"] === true ? "any namespace" : names.length > 0 ? `namespaces ${names.join(", ")}` : `namespace ${ns(o)}`;
+    const outside = nsSel["any"] !== true && (names.length > 0 ? names : [ns(o)]).every((n) => !setNamespaces.has(n));
+    if (!objects.some((p) => p.kind === "Prometheus")) external.add(`a Prometheus (prometheus-operator) whose ${o.kind === "ServiceMonitor" ? "serviceMonitorSelector" : "podMonitorSelector"} selects ${where}`);
+    const what = o.kind === "ServiceMonitor" ? "Service" : "pod template";
+    const targets: { owner: K8sObject; hasPort: (port: Json | undefined) => boolean; pods: PodTemplate[] }[] =
+      o.kind === "ServiceMonitor"
+        ? objects
+            .filter((x) => x.kind === "Service" && inNamespace(ns(x)) && selects(sel, labelsOf(x.metadata["labels"])))
+            .map((svc) => ({
+              owner: svc,
+              hasPort: (port) => arr(obj(svc["spec"])["ports"]).some((p) => obj(p)["name"] === port),
+              pods: podsIn(ns(svc), mapSelector(labelsOf(obj(svc["spec"])["selector"]))),
+            }))
+        : pods.filter((p) => inNamespace(p.namespace) && selects(sel, p.labels)).map((p) => ({ owner: p.owner, hasPort: (port) => hasPort(p, port), pods: [p] }));
+    if (targets.length === 0) {
+      if (outside) external.add(`${what}s labelled ${describeSelector(sel)} in ${nsText} (selected by ${where})`);
+      else errors.push(`${where}: selector ${describeSelector(sel)} matches no ${what} in ${nsText}`);
+      return;
+    }
+    const field = o.kind === "ServiceMonitor" ? "endpoints" : "podMetricsEndpoints";
+    arr(spec[field])
+      .map(obj)
+      .forEach((ep, index) => {
+        for (const key of o.kind === "ServiceMonitor" ? ["port"] : ["port", "portNumber"]) {
+          const port = ep[key];
+          if (port === undefined) continue;
+          for (const t of targets.filter((x) => !x.hasPort(port))) {
+            errors.push(`${where}: ${field}[${index}].${key} ${JSON.stringify(port)} is not a ${o.kind === "ServiceMonitor" ? "port name" : "container port"} of ${describe(t.owner)}`);
+          }
+        }
+        const targetPort = ep["targetPort"];
+        if (targetPort === undefined) return;
+        for (const t of targets.filter((x) => !x.pods.every((p) => hasPort(p, targetPort)))) {
+          errors.push(`${where}: ${field}[${index}].targetPort ${JSON.stringify(targetPort)} is not a container port of every pod ${o.kind === "ServiceMonitor" ? "behind " : "of "}${describe(t.owner)}`);
+        }
+      });
+  }
+
   for (const o of objects) {
     const where = describe(o);
     const spec = obj(o["spec"]);
     const namespace = ns(o);
+    checkOwnSelector(o);
     switch (o.kind) {
       case "Service": {
         if (str(spec["type"]) === "ExternalName") break;
@@ -124,7 +233,7 @@ export function crossReference(objects: readonly K8sObject[]): XrefResult {
           errors.push(`${where}: has no selector`);
           break;
         }
-        const selected = podsIn(namespace, selector);
+        const selected = podsIn(namespace, mapSelector(selector));
         if (selected.length === 0) {
           errors.push(`${where}: selector ${JSON.stringify(selector)} matches no pod template`);
           break;
@@ -142,17 +251,17 @@ export function crossReference(objects: readonly K8sObject[]): XrefResult {
         break;
       }
       case "PodDisruptionBudget": {
-        const sel = labelsOf(obj(spec["selector"])["matchLabels"]);
+        const sel = obj(spec["selector"]);
         if (podsIn(namespace, sel).length === 0 && gatewayProxiesIn(namespace, sel).length === 0) {
-          errors.push(`${where}: selector ${JSON.stringify(sel)} matches no pod template and no Gateway's infrastructure labels`);
+          errors.push(`${where}: selector ${describeSelector(sel)} matches no pod template and no Gateway's infrastructure labels`);
         }
         break;
       }
       case "NetworkPolicy": {
-        const sel = labelsOf(obj(spec["podSelector"])["matchLabels"]);
+        const sel = obj(spec["podSelector"]);
         const targets = podsIn(namespace, sel);
         if (targets.length === 0) {
-          errors.push(`${where}: podSelector ${JSON.stringify(sel)} matches no pod template`);
+          errors.push(`${where}: podSelector ${describeSelector(sel)} matches no pod template`);
           break;
         }
         checkPolicyRules(where, namespace, targets, "ingress", arr(spec["ingress"]).map(obj));
@@ -165,6 +274,14 @@ export function crossReference(objects: readonly K8sObject[]): XrefResult {
         else if (str(obj(svc["spec"])["clusterIP"]) !== "None") errors.push(`${where}: serviceName ${str(spec["serviceName"])} is not headless`);
         break;
       }
+      case "RoleBinding":
+      case "ClusterRoleBinding":
+        checkBinding(o);
+        break;
+      case "ServiceMonitor":
+      case "PodMonitor":
+        checkMonitor(o);
+        break;
       case "HTTPRoute": {
         for (const ref of arr(spec["parentRefs"]).map(obj)) {
           const gwNs = str(ref["namespace"]) ?? namespace;
@@ -236,17 +353,38 @@ export function crossReference(objects: readonly K8sObject[]): XrefResult {
   for (const p of pods) {
     const where = describe(p.owner);
     const n = p.namespace;
-    const sa = str(p.spec["serviceAccountName"]);
-    if (sa && sa !== "default" && !find("ServiceAccount", n, sa)) errors.push(`${where}: serviceAccountName ${sa} is not in the set`);
+    for (const field of ["serviceAccountName", "serviceAccount"]) {
+      const sa = str(p.spec[field]);
+      if (sa && sa !== "default" && !find("ServiceAccount", n, sa)) errors.push(`${where}: ${field} ${sa} is not in the set`);
+    }
+    for (const ref of arr(p.spec["imagePullSecrets"]).map(obj)) {
+      const name = str(ref["name"]);
+      if (name && !find("Secret", n, name)) errors.push(`${where}: imagePullSecrets ${name} is not a Secret in the set`);
+    }
     const volumes = arr(p.spec["volumes"]).map(obj);
     const volumeNames = new Set([...volumes.map((v) => str(v["name"]) ?? ""), ...p.claimTemplates]);
+    /** A ConfigMap or Secret a volume (or one of its projected sources) names: in the set, with every item's key. */
+    const checkVolumeSource = (volume: string | undefined, kind: "ConfigMap" | "Secret", source: JsonObject, nameField: string) => {
+      const name = str(source[nameField]);
+      if (!name || source["optional"] === true) return;
+      const target = find(kind, n, name);
+      if (!target) errors.push(`${where}: volume ${volume} names ${kind} ${name}, which is not in the set`);
+      else {
+        for (const key of arr(source["items"]).map((i) => str(obj(i)["key"]) ?? "")) {
+          if (!dataKeys(target).includes(key)) errors.push(`${where}: volume ${volume} item key ${key} is not a key of ${describe(target)}`);
+        }
+      }
+    };
     for (const v of volumes) {
-      const cm = str(obj(v["configMap"])["name"]);
-      if (cm && !find("ConfigMap", n, cm)) errors.push(`${where}: volume ${str(v["name"])} names ConfigMap ${cm}, which is not in the set`);
-      const sec = str(obj(v["secret"])["secretName"]);
-      if (sec && !find("Secret", n, sec)) errors.push(`${where}: volume ${str(v["name"])} names Secret ${sec}, which is not in the set`);
+      const vname = str(v["name"]);
+      checkVolumeSource(vname, "ConfigMap", obj(v["configMap"]), "name");
+      checkVolumeSource(vname, "Secret", obj(v["secret"]), "secretName");
+      for (const source of arr(obj(v["projected"])["sources"]).map(obj)) {
+        checkVolumeSource(vname, "ConfigMap", obj(source["configMap"]), "name");
+        checkVolumeSource(vname, "Secret", obj(source["secret"]), "name");
+      }
       const pvc = str(obj(v["persistentVolumeClaim"])["claimName"]);
-      if (pvc && !find("PersistentVolumeClaim", n, pvc)) errors.push(`${where}: volume ${str(v["name"])} names PVC ${pvc}, which is not in the set`);
+      if (pvc && !find("PersistentVolumeClaim", n, pvc)) errors.push(`${where}: volume ${vname} names PVC ${pvc}, which is not in the set`);
     }
     for (const c of containersOf(p)) {
       const cname = str(c["name"]);
@@ -254,10 +392,10 @@ export function crossReference(objects: readonly K8sObject[]): XrefResult {
         if (!volumeNames.has(str(m["name"]) ?? "")) errors.push(`${where}: container ${cname} mounts volume ${str(m["name"])}, which the pod does not define`);
       }
       for (const e of arr(c["envFrom"]).map(obj)) {
-        const cm = str(obj(e["configMapRef"])["name"]);
-        if (cm && !find("ConfigMap", n, cm)) errors.push(`${where}: container ${cname} envFrom ConfigMap ${cm} is not in the set`);
-        const sec = str(obj(e["secretRef"])["name"]);
-        if (sec && !find("Secret", n, sec)) errors.push(`${where}: container ${cname} envFrom Secret ${sec} is not in the set`);
+        const cm = obj(e["configMapRef"]);
+        if (str(cm["name"]) && cm["optional"] !== true && !find("ConfigMap", n, str(cm["name"]) ?? "")) errors.push(`${where}: container ${cname} envFrom ConfigMap ${str(cm["name"])} is not in the set`);
+        const sec = obj(e["secretRef"]);
+        if (str(sec["name"]) && sec["optional"] !== true && !find("Secret", n, str(sec["name"]) ?? "")) errors.push(`${where}: container ${cname} envFrom Secret ${str(sec["name"])} is not in the set`);
       }
       for (const e of arr(c["env"]).map(obj)) {
         const from = obj(e["valueFrom"]);
@@ -278,8 +416,10 @@ export function crossReference(objects: readonly K8sObject[]): XrefResult {
       }
       const names = arr(c["ports"]).map((x) => str(obj(x)["name"]));
       for (const probe of ["startupProbe", "livenessProbe", "readinessProbe"]) {
-        const port = obj(obj(c[probe])["httpGet"])["port"];
-        if (typeof port === "string" && !names.includes(port)) errors.push(`${where}: container ${cname} ${probe} uses port ${port}, which the container does not name`);
+        for (const handler of ["httpGet", "tcpSocket"]) {
+          const port = obj(obj(c[probe])[handler])["port"];
+          if (typeof port === "string" && !names.includes(port)) errors.push(`${where}: container ${cname} ${probe} uses port ${port}, which the container does not name`);
+        }
       }
     }
   }
