@@ -5,7 +5,7 @@
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { generatedSecrets, registered, setMocks, settle, value } from "@platform/components/testing";
+import { type Registered, generatedSecrets, registered, setMocks, settle, value } from "@platform/components/testing";
 import { RenderError, type StackConfig } from "./config";
 
 export interface RecordedResource {
@@ -24,6 +24,25 @@ export interface ProgramRun {
   readonly outputs: Record<string, unknown>;
   /** Values that stand for secrets (generated passwords, config secrets). */
   readonly secretValues: string[];
+}
+
+/**
+ * What the mock runtime registered, as the renderer records it: Kubernetes inputs with the generated metadata.name
+ * the provider would send, each resource grouped under its top-level component (the shortest component name
+ * that prefixes it, by the `${name}-<role>` convention).
+ */
+export function recordedResources(from: readonly Registered[]): RecordedResource[] {
+  const resources: RecordedResource[] = from.map((r) => {
+    const metadata = r.inputs["metadata"] as unknown;
+    const named = r.type.startsWith("kubernetes:") && typeof metadata === "object" && metadata !== null;
+    return { type: r.type, name: r.name, custom: r.custom, inputs: named ? { ...r.inputs, metadata: r.state["metadata"] } : r.inputs, component: r.name };
+  });
+  const tops = resources.filter((r) => !r.custom).map((r) => r.name);
+  for (const r of resources) {
+    const owner = tops.filter((t) => r.name === t || r.name.startsWith(`${t}-`)).sort((a, b) => a.length - b.length)[0];
+    r.component = owner ?? r.name;
+  }
+  return resources;
 }
 
 function describeError(e: unknown): string {
@@ -60,18 +79,7 @@ export async function runProgram(root: string, stack: string, config: StackConfi
     throw new RenderError(`${kind}:\n${errors.map(describeError).join("\n")}`, 1);
   }
 
-  const resources: RecordedResource[] = registered.map((r) => {
-    const metadata = r.inputs["metadata"] as unknown;
-    const named = r.type.startsWith("kubernetes:") && typeof metadata === "object" && metadata !== null;
-    return { type: r.type, name: r.name, custom: r.custom, inputs: named ? { ...r.inputs, metadata: r.state["metadata"] } : r.inputs, component: r.name };
-  });
-  // Group every resource under its top-level component: the longest component name that prefixes it.
-  const tops = resources.filter((r) => !r.custom).map((r) => r.name);
-  for (const r of resources) {
-    const owner = tops.filter((t) => r.name === t || r.name.startsWith(`${t}-`)).sort((a, b) => a.length - b.length)[0];
-    r.component = owner ?? r.name;
-  }
-
+  const resources = recordedResources(registered);
   const outputs: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(exported).sort(([a], [b]) => a.localeCompare(b))) {
     if (pulumi.Output.isInstance(v)) {
