@@ -1,33 +1,18 @@
-import type { FastifyInstance } from "fastify";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { build } from "../src/app";
+import { describe, expect, it } from "vitest";
 import { createMetrics } from "../src/metrics";
 import { newNoteId } from "../src/notes-store";
 import { RedisGuard, RedisUnavailableError } from "../src/redis-guard";
-import { testConfig } from "./support/config";
 import { LogCapture } from "./support/log-capture";
-import { RedisServer } from "./support/redis-server";
+import { appWithRedis } from "./support/app-fixture";
 
-let redis: RedisServer;
-let app: FastifyInstance;
 const logs = new LogCapture();
-
-beforeAll(async () => {
-  redis = await RedisServer.start();
-  app = await build({ config: testConfig(redis.url, { LOG_LEVEL: "warn", RATE_LIMIT_MAX: "100000" }), logStream: logs });
-  await app.ready();
-});
-
-afterAll(async () => {
-  await app?.close();
-  await redis?.stop();
-});
+const fixture = appWithRedis({ LOG_LEVEL: "warn", RATE_LIMIT_MAX: "100000" }, logs);
 
 describe("corrupt records in Redis", () => {
   it("are skipped in lists, read as 404, logged once each at warn, and never open the breaker", async () => {
-    const good = (await app.inject({ method: "POST", url: "/v1/notes", payload: { title: "fine", body: "b" } })).json() as { id: string };
+    const good = (await fixture.app.inject({ method: "POST", url: "/v1/notes", payload: { title: "fine", body: "b" } })).json() as { id: string };
     const [badJson, missingFields, wrongType] = [newNoteId(), newNoteId(), newNoteId()];
-    const client = redis.client();
+    const client = fixture.redis.client();
     await client.hset(`notes:item:${badJson}`, { title: "t", body: "b", tags: "{not json", createdAt: new Date().toISOString() });
     await client.hset(`notes:item:${missingFields}`, { title: "only a title" });
     await client.set(`notes:item:${wrongType}`, "not a hash");
@@ -36,18 +21,18 @@ describe("corrupt records in Redis", () => {
 
     for (let round = 0; round < 5; round += 1) {
       for (const id of [badJson, missingFields, wrongType]) {
-        const read = await app.inject({ url: `/v1/notes/${id}` });
+        const read = await fixture.app.inject({ url: `/v1/notes/${id}` });
         expect(read.statusCode, id).toBe(404);
         expect(read.json()).toEqual({ statusCode: 404, error: "Not Found", message: `note ${id} cannot be read (its stored record is corrupt)` });
       }
-      const list = await app.inject({ url: "/v1/notes" });
+      const list = await fixture.app.inject({ url: "/v1/notes" });
       expect(list.statusCode).toBe(200);
       expect((list.json() as { items: { id: string }[] }).items.map((item) => item.id)).toEqual([good.id]);
     }
 
-    expect(app.redisGuard.state).toBe("closed");
-    expect((await app.inject({ url: "/health/ready" })).json()).toMatchObject({ status: "ready", degraded: false });
-    expect((await app.inject({ url: "/metrics" })).body).toContain('circuit_breaker_state{breaker="redis"} 0');
+    expect(fixture.app.redisGuard.state).toBe("closed");
+    expect((await fixture.app.inject({ url: "/health/ready" })).json()).toMatchObject({ status: "ready", degraded: false });
+    expect((await fixture.app.inject({ url: "/metrics" })).body).toContain('circuit_breaker_state{breaker="redis"} 0');
 
     const warnings = logs.lines.filter((line) => line.msg === "corrupt note record in Redis; treated as absent");
     expect(warnings.map((line) => line.note_id).sort()).toEqual([badJson, missingFields, wrongType].sort());
@@ -55,14 +40,14 @@ describe("corrupt records in Redis", () => {
     expect(logs.lines.filter((line) => line.level === "error")).toEqual([]);
 
     // Deleting one is how it goes away.
-    expect((await app.inject({ method: "DELETE", url: `/v1/notes/${badJson}` })).statusCode).toBe(204);
+    expect((await fixture.app.inject({ method: "DELETE", url: `/v1/notes/${badJson}` })).statusCode).toBe(204);
   });
 });
 
 describe("the breaker (opossum errorFilter)", () => {
   it("counts only Redis failures: other errors pass through unchanged and never open it", async () => {
-    const newGuard = () => new RedisGuard(app.redisGuard.redis, createMetrics({ collectDefaults: false }), { resetMs: 60_000, timeoutMs: 1000 });
-    await app.redisGuard.redis.set("probe:string", "not a hash");
+    const newGuard = () => new RedisGuard(fixture.app.redisGuard.redis, createMetrics({ collectDefaults: false }), { resetMs: 60_000, timeoutMs: 1000 });
+    await fixture.app.redisGuard.redis.set("probe:string", "not a hash");
     const guard = newGuard();
     for (let attempt = 0; attempt < 10; attempt += 1) {
       await expect(guard.run("parse", async () => JSON.parse("{corrupt") as unknown)).rejects.toBeInstanceOf(SyntaxError);

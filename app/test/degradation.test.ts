@@ -3,19 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { build } from "../src/app";
 import { RedisServer } from "./support/redis-server";
 import { testConfig } from "./support/config";
-
-/** Polls until `check` passes or the deadline expires (then throws its last error). */
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
+import { eventually } from "./support/eventually";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

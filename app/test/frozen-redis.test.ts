@@ -1,31 +1,16 @@
-import type { FastifyInstance } from "fastify";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { build } from "../src/app";
-import { testConfig } from "./support/config";
+import { describe, expect, it } from "vitest";
 import { sleep } from "./support/eventually";
-import { RedisServer } from "./support/redis-server";
+import { appWithRedis } from "./support/app-fixture";
 
 const COMMAND_TIMEOUT_MS = 500;
-let redis: RedisServer;
-let app: FastifyInstance;
-
-beforeAll(async () => {
-  redis = await RedisServer.start();
-  app = await build({ config: testConfig(redis.url, { REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS), BREAKER_RESET_MS: "300", RATE_LIMIT_MAX: "100000" }) });
-  await app.ready();
-});
-
-afterAll(async () => {
-  await app?.close();
-  await redis?.stop();
-});
+const fixture = appWithRedis({ REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS), BREAKER_RESET_MS: "300", RATE_LIMIT_MAX: "100000" });
 
 describe("while Redis is frozen (connected, answering nothing)", () => {
   it("the rate limiter goes through the breaker: a frozen Redis costs the command timeout once per trial, then requests are fast", async () => {
-    const id = (await app.inject({ method: "POST", url: "/v1/notes", payload: { title: "cached", body: "b" } })).json().id as string;
-    expect((await app.inject({ url: `/v1/notes/${id}` })).statusCode).toBe(200);
+    const id = (await fixture.app.inject({ method: "POST", url: "/v1/notes", payload: { title: "cached", body: "b" } })).json().id as string;
+    expect((await fixture.app.inject({ url: `/v1/notes/${id}` })).statusCode).toBe(200);
 
-    const admin = redis.client();
+    const admin = fixture.redis.client();
     await admin.call("CLIENT", "PAUSE", "5000", "ALL");
     const durations: number[] = [];
     const statuses: number[] = [];
@@ -34,10 +19,10 @@ describe("while Redis is frozen (connected, answering nothing)", () => {
     // Sequential reads for 4.5 s: the breaker opens, then half-opens 300 ms after each failed trial.
     while (Date.now() - started < 4500) {
       const t0 = performance.now();
-      const response = await app.inject({ url: `/v1/notes/${id}` });
+      const response = await fixture.app.inject({ url: `/v1/notes/${id}` });
       durations.push(performance.now() - t0);
       statuses.push(response.statusCode);
-      if (openedAt < 0 && app.redisGuard.state === "open") openedAt = durations.length;
+      if (openedAt < 0 && fixture.app.redisGuard.state === "open") openedAt = durations.length;
       await sleep(10); // a client's pace, and room for the breaker's reset timer
     }
     const slow = durations.map((ms, index) => [index, Math.round(ms)]).filter(([, ms]) => (ms ?? 0) >= 50);
@@ -54,7 +39,7 @@ describe("while Redis is frozen (connected, answering nothing)", () => {
     expect(Math.max(...durations.slice(openedAt))).toBeLessThan(COMMAND_TIMEOUT_MS * 1.5);
     // Most requests do not wait at all.
     expect(durations.filter((ms) => ms < 50).length).toBeGreaterThan(durations.length / 2);
-    const metrics = (await app.inject({ url: "/metrics" })).body;
+    const metrics = (await fixture.app.inject({ url: "/metrics" })).body;
     expect(metrics).toMatch(/redis_command_errors_total\{operation="rate_limit",reason="timeout"\} [1-9]/);
     expect(metrics).toMatch(/rate_limit_fallback_total [1-9]/);
   });

@@ -1,26 +1,15 @@
 import { connect } from "node:net";
-import type { FastifyInstance } from "fastify";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { build } from "../src/app";
-import { testConfig } from "./support/config";
+import { beforeAll, describe, expect, it } from "vitest";
 import { eventually, sleep } from "./support/eventually";
 import { LogCapture } from "./support/log-capture";
-import { RedisServer } from "./support/redis-server";
+import { appWithRedis } from "./support/app-fixture";
 
-let redis: RedisServer;
-let app: FastifyInstance;
 let port: number;
 const logs = new LogCapture();
+const fixture = appWithRedis({ LOG_LEVEL: "info", RATE_LIMIT_MAX: "100000" }, logs);
 
 beforeAll(async () => {
-  redis = await RedisServer.start();
-  app = await build({ config: testConfig(redis.url, { LOG_LEVEL: "info", RATE_LIMIT_MAX: "100000" }), logStream: logs });
-  port = Number(new URL(await app.listen({ port: 0, host: "127.0.0.1" })).port);
-});
-
-afterAll(async () => {
-  await app?.close();
-  await redis?.stop();
+  port = Number(new URL(await fixture.app.listen({ port: 0, host: "127.0.0.1" })).port);
 });
 
 /** Sends raw HTTP and then hangs up without waiting for the answer. */
@@ -32,7 +21,7 @@ async function sendAndHangUp(request: string, hangUpAfterMs: number): Promise<vo
   socket.destroy();
 }
 
-const metricsText = async () => (await app.inject({ url: "/metrics" })).body;
+const metricsText = async () => (await fixture.app.inject({ url: "/metrics" })).body;
 
 describe("the request body limit", () => {
   // 10 000 "你" (3 bytes each in UTF-8), a 200-character title and 20 tags of 50: valid by the schema.
@@ -41,7 +30,7 @@ describe("the request body limit", () => {
   it("admits the largest note the schema allows, sent as UTF-8", async () => {
     const payload = JSON.stringify(note);
     expect(Buffer.byteLength(payload)).toBeGreaterThan(33_000);
-    const response = await app.inject({ method: "POST", url: "/v1/notes", headers: { "content-type": "application/json" }, payload });
+    const response = await fixture.app.inject({ method: "POST", url: "/v1/notes", headers: { "content-type": "application/json" }, payload });
     expect(response.statusCode, response.body).toBe(201);
     expect(response.json()).toMatchObject({ title: note.title, body: note.body, tags: note.tags });
   });
@@ -51,7 +40,7 @@ describe("the request body limit", () => {
     const astral = { ...note, body: "😀".repeat(10_000) };
     for (const value of [note, astral]) {
       const payload = escape(JSON.stringify(value));
-      const response = await app.inject({ method: "POST", url: "/v1/notes", headers: { "content-type": "application/json" }, payload });
+      const response = await fixture.app.inject({ method: "POST", url: "/v1/notes", headers: { "content-type": "application/json" }, payload });
       expect(response.statusCode, `${Buffer.byteLength(payload)} bytes`).toBe(201);
       expect(response.json().body).toBe(value.body);
     }
@@ -60,7 +49,7 @@ describe("the request body limit", () => {
 
 describe("x-request-id", () => {
   it.each([["req-123"], ["trace.1:span_2-x"], ["a".repeat(128)]])("echoes and logs a safe id (%s)", async (id) => {
-    const response = await app.inject({ url: "/health/live", headers: { "x-request-id": id } });
+    const response = await fixture.app.inject({ url: "/health/live", headers: { "x-request-id": id } });
     expect(response.headers["x-request-id"]).toBe(id);
   });
 
@@ -70,7 +59,7 @@ describe("x-request-id", () => {
     ["spaces and quotes", 'evil" id'],
     ["a log-forging attempt", "abc\\n{\"level\":\"fatal\"}"],
   ])("replaces one that is %s with a generated id, in the response and the log", async (_case, id) => {
-    const response = await app.inject({ url: "/health/live", headers: { "x-request-id": id } });
+    const response = await fixture.app.inject({ url: "/health/live", headers: { "x-request-id": id } });
     const echoed = String(response.headers["x-request-id"]);
     expect(echoed).toMatch(/^[0-9a-f-]{36}$/);
     const line = logs.lines.findLast((entry) => entry.msg === "request completed");
@@ -88,8 +77,8 @@ describe("aborted requests", () => {
   });
 
   it("are counted once when the client leaves while the handler waits on Redis, and the late answer is not counted again", async () => {
-    const id = (await app.inject({ method: "POST", url: "/v1/notes", payload: { title: "t", body: "b" } })).json().id as string;
-    const admin = redis.client();
+    const id = (await fixture.app.inject({ method: "POST", url: "/v1/notes", payload: { title: "t", body: "b" } })).json().id as string;
+    const admin = fixture.redis.client();
     await admin.call("CLIENT", "PAUSE", "1200", "ALL");
     await sendAndHangUp(`GET /v1/notes/${id} HTTP/1.1\r\nHost: x\r\n\r\n`, 200);
     await sleep(1500); // the handler has answered into the closed connection by now

@@ -65,6 +65,13 @@ async function startAll(pods: ScriptPod[], timeoutMs: number): Promise<ScriptPod
   return master;
 }
 
+/** A new set of three pods, started and healthy; their logs are shown if the test fails. */
+async function healthySet(): Promise<{ pods: ScriptPod[]; master: ScriptPod }> {
+  const pods = await sentinelSet(registry, 3);
+  showLogsOnFailure(pods);
+  return { pods, master: await startAll(pods, 45_000) };
+}
+
 /** Writes n keys through the master; returns those Redis acknowledged (OK), with their values. */
 function write(master: ScriptPod, prefix: string, n: number): Map<string, string> {
   const acked = new Map<string, string>();
@@ -82,9 +89,7 @@ function missing(p: ScriptPod, acked: Map<string, string>): string[] {
 
 describe("a Sentinel set run from the pods' scripts", () => {
   it("first boot: pod 0 bootstraps as master, the others replicate it, every volume is marked as the set's", async () => {
-    const pods = await sentinelSet(registry, 3);
-    showLogsOnFailure(pods);
-    const master = await startAll(pods, 45_000);
+    const { pods, master } = await healthySet();
     expect(master.host).toBe(pods[0]?.host);
     for (const p of pods) expect(fs.existsSync(path.join(p.dataDir, "set-member"))).toBe(true);
     // Sentinel's state is on the data volume, where it survives a restart of the pod.
@@ -93,10 +98,8 @@ describe("a Sentinel set run from the pods' scripts", () => {
   }, 90_000);
 
   it("full restart with pod 0's data older than the others': pod 0 follows the newest master and nothing acknowledged is lost", async () => {
-    const pods = await sentinelSet(registry, 3);
-    showLogsOnFailure(pods);
+    const { pods } = await healthySet();
     const [pod0, pod1, pod2] = pods as [ScriptPod, ScriptPod, ScriptPod];
-    await startAll(pods, 45_000);
     const before = write(pod0, "before", 50);
     expect(pod0.redis("wait", "2", "5000")).toBe("2");
 
@@ -120,10 +123,8 @@ describe("a Sentinel set run from the pods' scripts", () => {
   }, 180_000);
 
   it("full restart with pod 0's volume lost: the empty pod never becomes master and nothing acknowledged is lost", async () => {
-    const pods = await sentinelSet(registry, 3);
-    showLogsOnFailure(pods);
+    const { pods } = await healthySet();
     const [pod0] = pods as [ScriptPod, ScriptPod, ScriptPod];
-    await startAll(pods, 45_000);
     const acked = write(pod0, "note", 100);
     expect(acked.size).toBe(100);
     expect(pod0.redis("wait", "2", "5000")).toBe("2");
@@ -141,10 +142,8 @@ describe("a Sentinel set run from the pods' scripts", () => {
   }, 180_000);
 
   it("preStop of the master: a Sentinel of another pod fails over and the hook returns once this Redis is demoted", async () => {
-    const pods = await sentinelSet(registry, 3);
-    showLogsOnFailure(pods);
+    const { pods } = await healthySet();
     const [pod0, pod1, pod2] = pods as [ScriptPod, ScriptPod, ScriptPod];
-    await startAll(pods, 45_000);
     const started = Date.now();
     const hook = await pod0.run("prestop.sh");
     expect(hook.code).toBe(0);
