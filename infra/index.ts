@@ -2,10 +2,11 @@
  * The Pulumi program: a table of contents of the stack. It reads the validated settings (stacks/) and
  * composes the components (components/, one folder each), wiring each to the others' outputs:
  *
- *   platform   cluster add-ons, the namespace, the TLS issuer
- *   data       Redis
- *   service    the image and the AppService
- *   edge       the route (Gateway API or Ingress) with TLS
+ *   platform       cluster add-ons, the namespace, the TLS issuer
+ *   data           Redis
+ *   service        the image and the AppService
+ *   edge           the route (Gateway API or Ingress) with TLS
+ *   observability  Prometheus with the SLO and cause alerts
  *
  * Decisions belong to the components; this file only passes settings and outputs along.
  */
@@ -21,11 +22,16 @@ import {
   EdgeMode,
   type EdgePlacement,
   IssuerKind,
+  type NetworkPeer,
+  Prometheus,
   Redis,
   RedisMode,
   TlsIssuer,
   edgeClientPeer,
   http01Gateway,
+  prometheusPeer,
+  ruleGroups,
+  seriesSelector,
 } from "@platform/components";
 import { loadSecrets, loadSettings } from "@platform/stacks";
 
@@ -94,6 +100,10 @@ const clusterIssuerName =
         { ...providerOpts, transformations: afterAddons },
       ).clusterIssuerName;
 
+// Who scrapes the metrics ports: the stack's own Prometheus (created last, under observability), or one
+// already running in prometheusNamespace.
+const scraper: NetworkPeer = s.prometheus === "deploy" ? prometheusPeer("prometheus") : { namespace: s.prometheusNamespace };
+
 // ---------------------------------------------------------------- data
 
 const redis = new Redis(
@@ -110,7 +120,7 @@ const redis = new Redis(
     memoryLimit: s.redisMemoryLimit,
     evictionPolicy: s.redisEvictionPolicy,
     requireAntiAffinity: s.redisRequireAntiAffinity,
-    prometheus: { namespace: s.prometheusNamespace },
+    prometheus: scraper,
   },
   providerOpts,
 );
@@ -168,7 +178,7 @@ const app = new AppService(
     shutdownDrainDelayMs: s.shutdownDrainDelayMs,
     shutdownGraceMs: s.shutdownGraceMs,
     allowFrom: [edgeClientPeer("edge", edgePlacement)],
-    prometheus: { namespace: s.prometheusNamespace },
+    prometheus: scraper,
   },
   providerOpts,
 );
@@ -192,6 +202,46 @@ const edge = new Edge(
   { ...providerOpts, transformations: afterAddons },
 );
 
+// ---------------------------------------------------------------- observability
+
+const prometheus =
+  s.prometheus === "deploy"
+    ? new Prometheus(
+        "prometheus",
+        {
+          namespace: ns,
+          scrapeNamespaces: [s.namespace],
+          retentionTime: s.prometheusRetentionTime,
+          retentionSize: s.prometheusRetentionSize,
+          storageSize: s.prometheusStorageSize,
+          memory: s.prometheusMemory,
+          ruleGroups: ruleGroups({
+            namespace: s.namespace,
+            deploymentName: app.workloadName,
+            hpaName: app.hpaName,
+            redisReplicas: s.redisReplicas,
+            sentinelMasterName: redis.sentinelMasterName,
+            selectors: {
+              service: seriesSelector(s.namespace, app.podSelector),
+              redis: seriesSelector(s.namespace, redis.podSelector),
+              sentinel: sentinel ? seriesSelector(s.namespace, redis.podSelector, "sentinel") : undefined,
+              prometheus: 'job="prometheus"',
+              alertmanager: 'job="alertmanager"',
+              kubeStateMetrics: 'job="kube-state-metrics"',
+            },
+            slo: {
+              availability: s.sloAvailabilityTarget,
+              latency: s.sloLatencyTarget,
+              latencyThresholdSeconds: s.sloLatencyThresholdSeconds,
+              windowDays: s.sloWindowDays,
+            },
+            runbookBaseUrl: s.runbookBaseUrl,
+          }),
+        },
+        providerOpts,
+      )
+    : undefined;
+
 // ---------------------------------------------------------------- outputs: names and addresses only, never secret values
 
 export const environment = s.environment;
@@ -204,3 +254,4 @@ export const redisSentinels = redis.sentinels;
 export const redisPasswordSecretName = redis.passwordSecretName;
 export const tlsSecretName = edge.tlsSecretName;
 export const tlsClusterIssuer = pulumi.output(clusterIssuerName ?? "");
+export const prometheusAddress = prometheus?.address ?? pulumi.output("");

@@ -25,6 +25,14 @@ export class AppService extends pulumi.ComponentResource {
   readonly podLabels: pulumi.Output<Record<string, string>>;
   /** Whether an HPA owns the replica count. */
   readonly autoscaled: pulumi.Output<boolean>;
+  /**
+   * Name of the Deployment, and of the HPA when there is one: the appName, fixed so alerts and dashboards
+   * can name them (kube-state-metrics labels). Plain values, known when the component is constructed.
+   */
+  readonly workloadName: string;
+  readonly hpaName: string | undefined;
+  /** Labels selecting the service's pods, as a plain value (podLabels is the same as an output). */
+  readonly podSelector: Record<string, string>;
 
   constructor(name: string, args: AppServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:workload:AppService", name, {}, opts);
@@ -40,7 +48,7 @@ export class AppService extends pulumi.ComponentResource {
     const deployment = new k8s.apps.v1.Deployment(
       `${name}-deployment`,
       {
-        metadata: meta,
+        metadata: { ...meta, name: r.appName },
         spec: deploymentSpec(r, {
           image: args.image,
           labels: podLabels,
@@ -54,7 +62,7 @@ export class AppService extends pulumi.ComponentResource {
     );
     const service = new k8s.core.v1.Service(`${name}-service`, { metadata: meta, spec: serviceSpec(r) }, child);
     if (r.autoscale) {
-      new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, { metadata: meta, spec: hpaSpec(r, deployment.metadata.name) }, child);
+      new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, { metadata: { ...meta, name: r.appName }, spec: hpaSpec(r, deployment.metadata.name) }, child);
     }
     new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta, spec: oneUnavailableBudget(podSelector(r)) }, child);
     new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, { metadata: meta, spec: networkPolicySpec(r, args) }, child);
@@ -66,6 +74,9 @@ export class AppService extends pulumi.ComponentResource {
     this.serviceAccountName = serviceAccount.metadata.name;
     this.podLabels = pulumi.output(podSelector(r));
     this.autoscaled = pulumi.output(r.autoscale);
+    this.workloadName = r.appName;
+    this.hpaName = r.autoscale ? r.appName : undefined;
+    this.podSelector = podSelector(r);
     this.registerOutputs({
       deploymentName: this.deploymentName,
       serviceName: this.serviceName,

@@ -36,6 +36,8 @@ export class Redis extends pulumi.ComponentResource {
   readonly sentinels: pulumi.Output<string>;
   /** Sentinel master name. */
   readonly masterName: pulumi.Output<string>;
+  /** The same as a plain value in Sentinel mode (for alert rules), undefined in standalone mode. */
+  readonly sentinelMasterName: string | undefined;
   /** Secret holding the password. */
   readonly passwordSecretName: pulumi.Output<string>;
   /** Key of the password in that Secret. */
@@ -103,6 +105,7 @@ export class Redis extends pulumi.ComponentResource {
       ? pulumi.all([headless.metadata.name, domain]).apply(([h, d]) => sentinelAddresses(statefulSetName, h, d, r.replicas))
       : pulumi.output("");
     this.masterName = pulumi.output(r.masterName);
+    this.sentinelMasterName = isSentinelMode(r) ? r.masterName : undefined;
     this.passwordSecretName = secret.metadata.name;
     this.passwordSecretKey = pulumi.output(PASSWORD_KEY);
     this.password = pulumi.secret(password.result);

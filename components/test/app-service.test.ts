@@ -111,7 +111,12 @@ describe("AppService", () => {
     ]);
 
     const hpa = one("kubernetes:autoscaling/v2:HorizontalPodAutoscaler").inputs;
-    expect(hpa.spec).toMatchObject({ minReplicas: 3, maxReplicas: 10, scaleTargetRef: { kind: "Deployment", name: "api-deployment-mock" } });
+    // The Deployment and the HPA are named after the app, so alerts and dashboards can name them.
+    expect(dep.metadata.name).toBe("notes");
+    expect(one("kubernetes:autoscaling/v2:HorizontalPodAutoscaler").inputs.metadata.name).toBe("notes");
+    expect(svc.workloadName).toBe("notes");
+    expect(svc.hpaName).toBe("notes");
+    expect(hpa.spec).toMatchObject({ minReplicas: 3, maxReplicas: 10, scaleTargetRef: { kind: "Deployment", name: "notes" } });
     expect(hpa.spec.metrics.map((m: { resource: { name: string } }) => m.resource.name)).toEqual(["cpu", "memory"]);
     expect(hpa.spec.behavior.scaleDown.stabilizationWindowSeconds).toBe(300);
 

@@ -116,7 +116,7 @@ describe("what each stack deploys", () => {
       expect.arrayContaining(["cert-manager@v1.20.2", "oci://ghcr.io/nginx/charts/nginx-gateway-fabric@2.6.5"]),
     );
     expect(objects.filter((o) => o.kind === "ClusterIssuer").map((o) => Object.keys(o["spec"] as object)[0]).sort()).toEqual(["ca", "selfSigned"]);
-    const sts = objects.find((o) => o.kind === "StatefulSet") as K8sObject;
+    const sts = objects.find((o) => o.kind === "StatefulSet" && o.metadata.name === "redis") as K8sObject;
     expect((sts["spec"] as { replicas: number }).replicas).toBe(1);
     expect(summary.outputs["url"]).toBe("https://notes.localtest.me");
   });
@@ -124,7 +124,7 @@ describe("what each stack deploys", () => {
   it("prod: Redis with Sentinel, the service connects through Sentinel, ACME issuer, no add-ons", () => {
     const { objects, summary } = readRendered((stacks["prod"] as { out: string }).out);
     expect(summary.helmReleases).toEqual([]);
-    const sts = objects.find((o) => o.kind === "StatefulSet") as K8sObject;
+    const sts = objects.find((o) => o.kind === "StatefulSet" && o.metadata.name === "redis") as K8sObject;
     const pod = (sts["spec"] as { replicas: number; template: { spec: { containers: { name: string }[] } } });
     expect(pod.replicas).toBe(3);
     expect(pod.template.spec.containers.map((c) => c.name)).toEqual(["redis", "sentinel", "exporter", "sentinel-exporter"]);
