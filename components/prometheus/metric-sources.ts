@@ -101,4 +101,9 @@ export const EXPORTER_METRICS: Readonly<Record<string, MetricSource>> = {
       "redis_backup_keys",
     ],
   },
+  redisExporterSentinelSettings: {
+    source:
+      "https://github.com/oliver006/redis_exporter/blob/v1.90.0/exporter/sentinels.go (extractSentinelMetrics: the master's configured quorum from SENTINEL MASTERS, since v1.56.0)",
+    metrics: ["redis_sentinel_master_setting_ckquorum"],
+  },
 };
