@@ -19,7 +19,7 @@ import {
 } from "../grafana/dashboards";
 import { EXPORTER_METRICS } from "../prometheus/metric-sources";
 import { type AlertRulesInput, SLO_WINDOWS, type TargetSelectors, ruleGroups, sloRecordingRules } from "../prometheus/rules";
-import { PROM_CLIENT_DEFAULT_METRICS, promqlMetricNames, promqlProblems, promqlVectorSelectors, serviceMetricContract, serviceMetricNames } from "./support/promql";
+import { PROM_CLIENT_DEFAULT_METRICS, promqlMetricNames, promqlProblems, promqlVectorSelectors, serviceMetricContract, serviceMetricNames } from "../testing/promql";
 
 const selectors: TargetSelectors = {
   service: 'namespace="notes", app="notes", component="api"',

@@ -145,3 +145,4 @@ export function secretValue(v: unknown): unknown {
   if (isSecretWrapped(v)) return v.value;
   throw new Error(`expected a secret value, got ${JSON.stringify(v)}`);
 }
+export * from "./promql";

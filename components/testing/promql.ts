@@ -70,7 +70,7 @@ export interface ServiceMetricContract {
 }
 
 /** The metrics table of app/README.md ("Metrics (the contract for alerts and dashboards)"), parsed. */
-export function serviceMetricContract(readmePath = path.resolve(__dirname, "..", "..", "..", "app", "README.md")): ServiceMetricContract {
+export function serviceMetricContract(readmePath = path.resolve(__dirname, "..", "..", "app", "README.md")): ServiceMetricContract {
   const readme = fs.readFileSync(readmePath, "utf8");
   const section = /^## Metrics \(the contract for alerts and dashboards\)$([\s\S]*?)(?=^## )/m.exec(readme)?.[1];
   if (!section) throw new Error(`${readmePath} has no "Metrics (the contract for alerts and dashboards)" section`);
