@@ -6,7 +6,7 @@
  *   data           Redis
  *   service        the image and the AppService
  *   edge           the route (Gateway API or Ingress) with TLS
- *   observability  Prometheus with the SLO and cause alerts
+ *   observability  Prometheus with the SLO and cause alerts, Alertmanager, kube-state-metrics
  *
  * Decisions belong to the components; this file only passes settings and outputs along.
  */
@@ -17,18 +17,25 @@ import {
   AppImage,
   AppService,
   AppendFsync,
+  Alertmanager,
   ClusterAddons,
   Edge,
+  KubeStateMetrics,
   EdgeMode,
   type EdgePlacement,
   IssuerKind,
   type NetworkPeer,
+  ReceiverKind,
   Prometheus,
   Redis,
   RedisMode,
   TlsIssuer,
+  alertmanagerAddress,
+  alertmanagerPeer,
   edgeClientPeer,
   http01Gateway,
+  kubeStateMetricsAddress,
+  kubeStateMetricsPeer,
   prometheusPeer,
   ruleGroups,
   seriesSelector,
@@ -204,8 +211,25 @@ const edge = new Edge(
 
 // ---------------------------------------------------------------- observability
 
+const deployPrometheus = s.prometheus === "deploy";
+const alertmanager = deployPrometheus
+  ? new Alertmanager(
+      "alertmanager",
+      {
+        namespace: ns,
+        receiver: s.alertReceiver === "slack" ? ReceiverKind.Slack : s.alertReceiver === "webhook" ? ReceiverKind.Webhook : ReceiverKind.None,
+        receiverUrl: secrets.alertReceiverUrl,
+        slackChannel: s.alertSlackChannel,
+        clients: [prometheusPeer("prometheus")],
+      },
+      providerOpts,
+    )
+  : undefined;
+
+if (deployPrometheus) new KubeStateMetrics("kube-state-metrics", { namespace: ns, watchNamespaces: [s.namespace], clients: [prometheusPeer("prometheus")] }, providerOpts);
+
 const prometheus =
-  s.prometheus === "deploy"
+  deployPrometheus
     ? new Prometheus(
         "prometheus",
         {
@@ -215,6 +239,9 @@ const prometheus =
           retentionSize: s.prometheusRetentionSize,
           storageSize: s.prometheusStorageSize,
           memory: s.prometheusMemory,
+          alertmanagerAddress: alertmanagerAddress("alertmanager", s.namespace),
+          alertmanagerPeer: alertmanagerPeer("alertmanager"),
+          kubeStateMetrics: { address: kubeStateMetricsAddress("kube-state-metrics", s.namespace), peer: kubeStateMetricsPeer("kube-state-metrics") },
           ruleGroups: ruleGroups({
             namespace: s.namespace,
             deploymentName: app.workloadName,
@@ -255,3 +282,4 @@ export const redisPasswordSecretName = redis.passwordSecretName;
 export const tlsSecretName = edge.tlsSecretName;
 export const tlsClusterIssuer = pulumi.output(clusterIssuerName ?? "");
 export const prometheusAddress = prometheus?.address ?? pulumi.output("");
+export const alertmanagerUrl = alertmanager ? pulumi.interpolate`http://${alertmanager.address}` : pulumi.output("");

@@ -183,6 +183,9 @@ function crossFieldIssues(s: Values, raw: Readonly<Record<string, unknown>>, rep
   if (s.gatewayName === undefined && (s.gatewayNamespace !== undefined || s.gatewayListener !== undefined)) {
     need("gatewayName", "when gatewayNamespace or gatewayListener is set");
   }
+  if (s.alertReceiver !== undefined && s.alertReceiver !== "none" && raw["alertReceiverUrl"] === undefined) {
+    found.push({ key: "alertReceiverUrl", value: undefined, problem: `required when alertReceiver is "${s.alertReceiver}": \`pulumi config set --secret alertReceiverUrl <url>\`.` });
+  }
   if (s.shutdownDrainDelayMs !== undefined && s.shutdownGraceMs !== undefined && s.shutdownDrainDelayMs >= s.shutdownGraceMs) {
     found.push({ key: "shutdownDrainDelayMs", value: s.shutdownDrainDelayMs, problem: `must be below shutdownGraceMs (${s.shutdownGraceMs}).` });
   }

@@ -468,6 +468,27 @@ export const SETTINGS = {
     prod: "1Gi",
     doc: "Memory request and limit of Prometheus (the head block's series live in memory).",
   },
+  alertReceiver: {
+    kind: "string",
+    schema: z.enum(["none", "webhook", "slack"]),
+    allowed: `"none", "webhook" or "slack"`,
+    dev: "none",
+    prod: "none",
+    doc: "Where the stack's Alertmanager sends notifications (critical alerts page, warnings make tickets). none: only its UI shows them; set webhook or slack with alertReceiverUrl for a real deployment.",
+  },
+  alertReceiverUrl: {
+    kind: "string",
+    schema: z.url({ protocol: /^https?$/ }),
+    allowed: "an http(s) URL set with --secret",
+    secret: true,
+    doc: "The webhook or Slack incoming-webhook URL (secret): `pulumi config set --secret alertReceiverUrl https://...`. Kept in a Secret, never a ConfigMap.",
+  },
+  alertSlackChannel: {
+    kind: "string",
+    schema: z.string().regex(/^#[a-z0-9_-]{1,80}$/),
+    allowed: "a Slack channel such as #alerts",
+    doc: "Channel for alertReceiver slack. Unset: the incoming webhook's own channel.",
+  },
   sloAvailabilityTarget: {
     kind: "number",
     schema: z.number().gt(0.9).lt(1),

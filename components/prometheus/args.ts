@@ -23,8 +23,15 @@ export interface PrometheusArgs {
   readonly scrapeNamespaces: string[];
   /** Rule groups to load (see rules.ts). @default [] */
   readonly ruleGroups?: RuleGroup[];
-  /** Alertmanager to send alerts to, as host:port. @default unset: alerts are evaluated but not sent */
+  /** Alertmanager to send alerts to (and scrape), as host:port. @default unset: alerts are evaluated but not sent */
   readonly alertmanagerAddress?: string;
+  /** Its pods, for Prometheus' egress rule (port 9093). @default unset: no egress to an Alertmanager */
+  readonly alertmanagerPeer?: NetworkPeer;
+  /**
+   * kube-state-metrics to scrape (job `kube-state-metrics`, keeping the namespace and pod labels it reports):
+   * its host:port and its pods for the egress rule. @default unset: no workload-state metrics
+   */
+  readonly kubeStateMetrics?: { readonly address: string; readonly peer: NetworkPeer };
   /** How often targets are scraped and rules evaluated. @default "30s" */
   readonly scrapeInterval?: string;
   /** Keep samples this long. @default "15d" */
@@ -56,6 +63,8 @@ export interface ResolvedPrometheusArgs {
   readonly scrapeNamespaces: string[];
   readonly ruleGroups: RuleGroup[];
   readonly alertmanagerAddress?: string;
+  readonly alertmanagerPeer?: NetworkPeer;
+  readonly kubeStateMetrics?: { readonly address: string; readonly peer: NetworkPeer };
   readonly scrapeInterval: string;
   readonly retentionTime: string;
   readonly retentionSize: string;
@@ -93,6 +102,8 @@ export function resolvePrometheusArgs(name: string, args: PrometheusArgs): Resol
     scrapeNamespaces: [...new Set(args.scrapeNamespaces)],
     ruleGroups: args.ruleGroups ?? [],
     alertmanagerAddress: args.alertmanagerAddress,
+    alertmanagerPeer: args.alertmanagerPeer,
+    kubeStateMetrics: args.kubeStateMetrics,
     scrapeInterval: duration("scrapeInterval", args.scrapeInterval ?? "30s"),
     retentionTime: duration("retentionTime", args.retentionTime ?? "15d"),
     retentionSize,

@@ -125,7 +125,7 @@ export function burnRateAlerts(input: AlertRulesInput): AlertingRule[] {
           `(slo:${slo.series}:ratio_rate${long} > ${round(rate * slo.budget)} and slo:${slo.series}:ratio_rate${short} > ${round(rate * slo.budget)})`,
       );
       const speed = severity === "critical" ? "fast" : "slow";
-      return rule(
+      const alert = rule(
         input,
         `${slo.name}ErrorBudgetBurn${severity === "critical" ? "Fast" : "Slow"}`,
         severity,
@@ -134,6 +134,8 @@ export function burnRateAlerts(input: AlertRulesInput): AlertingRule[] {
         `The API burns its ${slo.name.toLowerCase()} error budget ${speed}`,
         `Too many API requests are ${slo.what}: at this rate the ${input.slo.windowDays}-day error budget of ${round(slo.budget * 100)}% will not last.`,
       );
+      // The slo label lets Alertmanager silence the slow burn while the fast one of the same SLO fires.
+      return { ...alert, labels: { ...alert.labels, slo: slo.name.toLowerCase() } };
     }),
   );
 }

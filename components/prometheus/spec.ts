@@ -62,6 +62,9 @@ export function prometheusConfig(r: ResolvedPrometheusArgs): object {
     ...(r.alertmanagerAddress ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [r.alertmanagerAddress] }] }] } } : {}),
     scrape_configs: [
       { job_name: "prometheus", static_configs: [{ targets: [`localhost:${PROMETHEUS_PORT}`] }] },
+      ...(r.alertmanagerAddress ? [{ job_name: "alertmanager", static_configs: [{ targets: [r.alertmanagerAddress] }] }] : []),
+      // Its series describe other pods: their namespace and pod labels must win over the target's.
+      ...(r.kubeStateMetrics ? [{ job_name: "kube-state-metrics", honor_labels: true, static_configs: [{ targets: [r.kubeStateMetrics.address] }] }] : []),
       podScrapeConfig(r),
       ...(r.scrapeKubelet ? [kubeletScrapeConfig(r)] : []),
     ],
@@ -172,6 +175,8 @@ export function networkPolicySpec(r: ResolvedPrometheusArgs, selector: Labels): 
       // The API server is not a pod: its address is the cluster's, so the rule admits the port anywhere.
       { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcpPorts([443, 6443]) },
       ...r.scrapeNamespaces.map((namespace) => ({ to: [peerSelector({ namespace })], ports: tcpPorts([...METRICS_PORT_NAMES]) })),
+      ...(r.alertmanagerPeer ? [{ to: [peerSelector(r.alertmanagerPeer)], ports: tcpPorts(r.alertmanagerPeer.ports ?? [9093]) }] : []),
+      ...(r.kubeStateMetrics ? [{ to: [peerSelector(r.kubeStateMetrics.peer)], ports: tcpPorts(r.kubeStateMetrics.peer.ports ?? [8080]) }] : []),
     ],
   };
 }

@@ -30,12 +30,22 @@ describe("prometheusConfig", () => {
       alerting: unknown;
       rule_files: string[];
     };
-    expect(config.scrape_configs.map((j) => j.job_name)).toEqual(["prometheus", "pods"]);
-    const pods = config.scrape_configs[1]?.relabel_configs ?? [];
+    expect(config.scrape_configs.map((j) => j.job_name)).toEqual(["prometheus", "alertmanager", "pods"]);
+    const pods = config.scrape_configs[2]?.relabel_configs ?? [];
     expect(pods[0]).toMatchObject({ regex: "metrics|sentinel-metrics", action: "keep" });
     expect(pods.map((r) => r.target_label).filter(Boolean)).toEqual(["namespace", "pod", "container", "app", "component", "component", "job"]);
     expect(config.alerting).toEqual({ alertmanagers: [{ static_configs: [{ targets: ["am.notes.svc:9093"] }] }] });
     expect(config.rule_files).toEqual(["/etc/prometheus/rules/*.yaml"]);
+  });
+
+  it("scrapes kube-state-metrics keeping the namespace and pod labels it reports, and may reach it", () => {
+    const r = resolvePrometheusArgs("prometheus", { ...base, kubeStateMetrics: { address: "ksm.notes.svc:8080", peer: { podLabels: { app: "ksm" }, ports: [8080] } } });
+    expect((prometheusConfig(r) as { scrape_configs: object[] }).scrape_configs).toContainEqual({
+      job_name: "kube-state-metrics",
+      honor_labels: true,
+      static_configs: [{ targets: ["ksm.notes.svc:8080"] }],
+    });
+    expect(networkPolicySpec(r, { app: "prometheus" }).egress).toContainEqual({ to: [{ podSelector: { matchLabels: { app: "ksm" } } }], ports: [{ protocol: "TCP", port: 8080 }] });
   });
 
   it("reads the kubelets' cAdvisor through the API server only when asked", () => {
