@@ -6,7 +6,7 @@
  *   data           Redis
  *   service        the image and the AppService
  *   edge           the route (Gateway API or Ingress) with TLS
- *   observability  Prometheus with the SLO and cause alerts, Alertmanager, kube-state-metrics
+ *   observability  Prometheus with the SLO and cause alerts, Alertmanager, kube-state-metrics, Grafana
  *
  * Decisions belong to the components; this file only passes settings and outputs along.
  */
@@ -20,6 +20,7 @@ import {
   Alertmanager,
   ClusterAddons,
   Edge,
+  Grafana,
   KubeStateMetrics,
   EdgeMode,
   type EdgePlacement,
@@ -30,8 +31,11 @@ import {
   Redis,
   RedisMode,
   TlsIssuer,
+  PROMETHEUS_DATASOURCE_UID,
   alertmanagerAddress,
   alertmanagerPeer,
+  dashboards,
+  grafanaPeer,
   edgeClientPeer,
   http01Gateway,
   kubeStateMetricsAddress,
@@ -212,6 +216,31 @@ const edge = new Edge(
 // ---------------------------------------------------------------- observability
 
 const deployPrometheus = s.prometheus === "deploy";
+// What the alerts and dashboards look at, named the way Prometheus labels the series it scrapes.
+const selectors = {
+  service: seriesSelector(s.namespace, app.podSelector),
+  redis: seriesSelector(s.namespace, redis.podSelector),
+  sentinel: sentinel ? seriesSelector(s.namespace, redis.podSelector, "sentinel") : undefined,
+  prometheus: 'job="prometheus"',
+  alertmanager: 'job="alertmanager"',
+  kubeStateMetrics: 'job="kube-state-metrics"',
+};
+const slo = {
+  availability: s.sloAvailabilityTarget,
+  latency: s.sloLatencyTarget,
+  latencyThresholdSeconds: s.sloLatencyThresholdSeconds,
+  windowDays: s.sloWindowDays,
+};
+const alertInput = {
+  namespace: s.namespace,
+  deploymentName: app.workloadName,
+  hpaName: app.hpaName,
+  redisReplicas: s.redisReplicas,
+  sentinelMasterName: redis.sentinelMasterName,
+  selectors,
+  slo,
+  runbookBaseUrl: s.runbookBaseUrl,
+};
 const alertmanager = deployPrometheus
   ? new Alertmanager(
       "alertmanager",
@@ -220,7 +249,7 @@ const alertmanager = deployPrometheus
         receiver: s.alertReceiver === "slack" ? ReceiverKind.Slack : s.alertReceiver === "webhook" ? ReceiverKind.Webhook : ReceiverKind.None,
         receiverUrl: secrets.alertReceiverUrl,
         slackChannel: s.alertSlackChannel,
-        clients: [prometheusPeer("prometheus")],
+        clients: [prometheusPeer("prometheus"), grafanaPeer("grafana")],
       },
       providerOpts,
     )
@@ -239,35 +268,30 @@ const prometheus =
           retentionSize: s.prometheusRetentionSize,
           storageSize: s.prometheusStorageSize,
           memory: s.prometheusMemory,
+          clients: [grafanaPeer("grafana")],
           alertmanagerAddress: alertmanagerAddress("alertmanager", s.namespace),
           alertmanagerPeer: alertmanagerPeer("alertmanager"),
           kubeStateMetrics: { address: kubeStateMetricsAddress("kube-state-metrics", s.namespace), peer: kubeStateMetricsPeer("kube-state-metrics") },
-          ruleGroups: ruleGroups({
-            namespace: s.namespace,
-            deploymentName: app.workloadName,
-            hpaName: app.hpaName,
-            redisReplicas: s.redisReplicas,
-            sentinelMasterName: redis.sentinelMasterName,
-            selectors: {
-              service: seriesSelector(s.namespace, app.podSelector),
-              redis: seriesSelector(s.namespace, redis.podSelector),
-              sentinel: sentinel ? seriesSelector(s.namespace, redis.podSelector, "sentinel") : undefined,
-              prometheus: 'job="prometheus"',
-              alertmanager: 'job="alertmanager"',
-              kubeStateMetrics: 'job="kube-state-metrics"',
-            },
-            slo: {
-              availability: s.sloAvailabilityTarget,
-              latency: s.sloLatencyTarget,
-              latencyThresholdSeconds: s.sloLatencyThresholdSeconds,
-              windowDays: s.sloWindowDays,
-            },
-            runbookBaseUrl: s.runbookBaseUrl,
-          }),
+          ruleGroups: ruleGroups(alertInput),
         },
         providerOpts,
       )
     : undefined;
+
+const grafana = prometheus
+  ? new Grafana(
+      "grafana",
+      {
+        namespace: ns,
+        prometheusUrl: pulumi.interpolate`http://${prometheus.address}`,
+        prometheusPeer: { ...prometheusPeer("prometheus"), ports: [9090] },
+        alertmanagerUrl: alertmanager ? pulumi.interpolate`http://${alertmanager.address}` : undefined,
+        alertmanagerPeer: alertmanager ? { ...alertmanagerPeer("alertmanager"), ports: [9093] } : undefined,
+        dashboards: dashboards({ selectors, slo, namespace: s.namespace, deploymentName: app.workloadName, sentinel, datasourceUid: PROMETHEUS_DATASOURCE_UID }),
+      },
+      providerOpts,
+    )
+  : undefined;
 
 // ---------------------------------------------------------------- outputs: names and addresses only, never secret values
 
@@ -282,4 +306,6 @@ export const redisPasswordSecretName = redis.passwordSecretName;
 export const tlsSecretName = edge.tlsSecretName;
 export const tlsClusterIssuer = pulumi.output(clusterIssuerName ?? "");
 export const prometheusAddress = prometheus?.address ?? pulumi.output("");
+export const grafanaUrl = grafana?.url ?? pulumi.output("");
+export const grafanaAdminPasswordSecretName = grafana?.adminPasswordSecretName ?? pulumi.output("");
 export const alertmanagerUrl = alertmanager ? pulumi.interpolate`http://${alertmanager.address}` : pulumi.output("");

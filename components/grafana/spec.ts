@@ -1,0 +1,117 @@
+/** Pure builders of Grafana's provisioning files and Kubernetes specs. */
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { DNS_EGRESS, peerSelector, restrictedContainer, restrictedPod, tcpPorts } from "../lib/k8s";
+import { ALERTMANAGER_DATASOURCE_UID, GRAFANA_PORT, type GrafanaArgs, PROMETHEUS_DATASOURCE_UID, type ResolvedGrafanaArgs } from "./args";
+
+type Labels = Record<string, string>;
+const GRAFANA_UID = 472; // the image's grafana user
+export const ADMIN_PASSWORD_KEY = "admin-password";
+
+/** provisioning/datasources/datasources.yaml: Prometheus (default), Alertmanager, and Loki and Jaeger when given. */
+export function datasourcesFile(args: Pick<GrafanaArgs, "prometheusUrl" | "alertmanagerUrl" | "lokiUrl" | "jaegerUrl">): pulumi.Output<object> {
+  return pulumi.all([args.prometheusUrl, args.alertmanagerUrl, args.lokiUrl, args.jaegerUrl]).apply(([prometheus, alertmanager, loki, jaeger]) => ({
+    apiVersion: 1,
+    datasources: [
+      { name: "Prometheus", uid: PROMETHEUS_DATASOURCE_UID, type: "prometheus", access: "proxy", url: prometheus, isDefault: true, editable: false, jsonData: { httpMethod: "POST" } },
+      ...(alertmanager
+        ? [{ name: "Alertmanager", uid: ALERTMANAGER_DATASOURCE_UID, type: "alertmanager", access: "proxy", url: alertmanager, editable: false, jsonData: { implementation: "prometheus" } }]
+        : []),
+      // The logs-and-traces issue adds the links (derived fields on trace_id, traces to logs) to these two.
+      ...(loki ? [{ name: "Loki", uid: "loki", type: "loki", access: "proxy", url: loki, editable: false }] : []),
+      ...(jaeger ? [{ name: "Jaeger", uid: "jaeger", type: "jaeger", access: "proxy", url: jaeger, editable: false }] : []),
+    ],
+  }));
+}
+
+/** provisioning/dashboards/dashboards.yaml: the mounted dashboards, read-only. */
+export function dashboardProviderFile(): object {
+  return {
+    apiVersion: 1,
+    providers: [{ name: "platform", folder: "Platform", type: "file", disableDeletion: true, allowUiUpdates: false, options: { path: "/var/lib/grafana-dashboards" } }],
+  };
+}
+
+/** The settings Grafana reads from its environment: no anonymous access, no sign-up, no phoning home. */
+export function grafanaEnv(passwordSecretName: pulumi.Input<string>): k8s.types.input.core.v1.EnvVar[] {
+  return [
+    { name: "GF_SECURITY_ADMIN_USER", value: "admin" },
+    { name: "GF_SECURITY_ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: passwordSecretName, key: ADMIN_PASSWORD_KEY } } },
+    { name: "GF_AUTH_ANONYMOUS_ENABLED", value: "false" },
+    { name: "GF_USERS_ALLOW_SIGN_UP", value: "false" },
+    { name: "GF_ANALYTICS_REPORTING_ENABLED", value: "false" },
+    { name: "GF_ANALYTICS_CHECK_FOR_UPDATES", value: "false" },
+    { name: "GF_PATHS_PROVISIONING", value: "/etc/grafana/provisioning" },
+  ];
+}
+
+export interface GrafanaParts {
+  readonly passwordSecretName: pulumi.Input<string>;
+  readonly datasourcesConfigMapName: pulumi.Input<string>;
+  readonly providersConfigMapName: pulumi.Input<string>;
+  readonly dashboardsConfigMapName: pulumi.Input<string>;
+  readonly checksum: pulumi.Input<string>;
+  readonly selector: Labels;
+  readonly podLabels: Labels;
+}
+
+export function deploymentSpec(r: ResolvedGrafanaArgs, parts: GrafanaParts): k8s.types.input.apps.v1.DeploymentSpec {
+  return {
+    replicas: 1,
+    selector: { matchLabels: parts.selector },
+    template: {
+      metadata: { labels: parts.podLabels, annotations: { "checksum/config": parts.checksum } },
+      spec: {
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        securityContext: restrictedPod(GRAFANA_UID),
+        containers: [
+          {
+            name: "grafana",
+            image: r.image,
+            ports: [{ name: "http", containerPort: GRAFANA_PORT, protocol: "TCP" }],
+            env: grafanaEnv(parts.passwordSecretName),
+            resources: { requests: { cpu: r.cpuRequest, memory: r.memory }, limits: { cpu: r.cpuLimit, memory: r.memory } },
+            startupProbe: { httpGet: { path: "/api/health", port: "http" }, periodSeconds: 5, failureThreshold: 36 },
+            livenessProbe: { httpGet: { path: "/api/health", port: "http" }, periodSeconds: 15, timeoutSeconds: 3 },
+            readinessProbe: { httpGet: { path: "/api/health", port: "http" }, periodSeconds: 10, timeoutSeconds: 3 },
+            securityContext: restrictedContainer(GRAFANA_UID),
+            volumeMounts: [
+              // Sessions and UI state only: everything that matters is provisioned from the ConfigMaps.
+              { name: "data", mountPath: "/var/lib/grafana" },
+              { name: "tmp", mountPath: "/tmp" },
+              { name: "datasources", mountPath: "/etc/grafana/provisioning/datasources", readOnly: true },
+              { name: "providers", mountPath: "/etc/grafana/provisioning/dashboards", readOnly: true },
+              { name: "dashboards", mountPath: "/var/lib/grafana-dashboards", readOnly: true },
+            ],
+          },
+        ],
+        volumes: [
+          { name: "data", emptyDir: { sizeLimit: "256Mi" } },
+          { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+          { name: "datasources", configMap: { name: parts.datasourcesConfigMapName } },
+          { name: "providers", configMap: { name: parts.providersConfigMapName } },
+          { name: "dashboards", configMap: { name: parts.dashboardsConfigMapName } },
+        ],
+      },
+    },
+  };
+}
+
+export function serviceSpec(selector: Labels): k8s.types.input.core.v1.ServiceSpec {
+  return { type: "ClusterIP", selector, ports: [{ name: "http", port: GRAFANA_PORT, targetPort: "http", protocol: "TCP" }] };
+}
+
+/** In: its clients on 3000. Out: DNS and its datasources. */
+export function networkPolicySpec(r: ResolvedGrafanaArgs, args: Pick<GrafanaArgs, "prometheusPeer" | "alertmanagerPeer">, selector: Labels): k8s.types.input.networking.v1.NetworkPolicySpec {
+  return {
+    podSelector: { matchLabels: selector },
+    policyTypes: ["Ingress", "Egress"],
+    ingress: r.clients.map((peer) => ({ from: [peerSelector(peer)], ports: tcpPorts(peer.ports ?? [GRAFANA_PORT]) })),
+    egress: [
+      DNS_EGRESS,
+      { to: [peerSelector(args.prometheusPeer)], ports: tcpPorts(args.prometheusPeer.ports ?? [9090]) },
+      ...(args.alertmanagerPeer ? [{ to: [peerSelector(args.alertmanagerPeer)], ports: tcpPorts(args.alertmanagerPeer.ports ?? [9093]) }] : []),
+    ],
+  };
+}

@@ -1,0 +1,47 @@
+/** Grafana: provisioned datasources and dashboards, a generated admin password kept secret, no anonymous access. */
+import * as pulumi from "@pulumi/pulumi";
+import { beforeEach, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { Grafana, resolveGrafanaArgs } from "../grafana";
+import { one, resetRegistered, settle, setupMocks, value } from "./mocks";
+
+setupMocks();
+beforeEach(resetRegistered);
+
+const base = { namespace: "notes", prometheusUrl: "http://prometheus.notes.svc:9090", prometheusPeer: { podLabels: { app: "prometheus" }, ports: [9090] } };
+const dashboard = { uid: "notes-service", title: "Service", tags: [], panels: [] };
+
+describe("Grafana", () => {
+  it("refuses two dashboards with one uid and an unpinned image", () => {
+    expect(() => resolveGrafanaArgs("grafana", { ...base, dashboards: [dashboard, dashboard] })).toThrow(/argument "dashboards" .*its own uid/);
+    expect(() => resolveGrafanaArgs("grafana", { ...base, image: "grafana/grafana" })).toThrow(/pin a tag or digest/);
+  });
+
+  it("provisions Prometheus as the default datasource, Alertmanager, and the dashboards read-only", async () => {
+    const g = new Grafana("grafana", { ...base, alertmanagerUrl: "http://alertmanager.notes.svc:9093", dashboards: [dashboard] });
+    expect(await value(g.url)).toMatch(/^http:\/\/grafana-service-.*\.notes\.svc:3000$/);
+    await settle();
+    const ds = parse(one("kubernetes:core/v1:ConfigMap", "grafana-datasources").inputs.data["datasources.yaml"]) as { datasources: { uid: string; isDefault?: boolean; url: string }[] };
+    expect(ds.datasources.map((d) => [d.uid, d.url, d.isDefault ?? false])).toEqual([
+      ["prometheus", "http://prometheus.notes.svc:9090", true],
+      ["alertmanager", "http://alertmanager.notes.svc:9093", false],
+    ]);
+    const providers = parse(one("kubernetes:core/v1:ConfigMap", "grafana-providers").inputs.data["dashboards.yaml"]) as { providers: { allowUiUpdates: boolean; disableDeletion: boolean }[] };
+    expect(providers.providers[0]).toMatchObject({ allowUiUpdates: false, disableDeletion: true });
+    expect(JSON.parse(one("kubernetes:core/v1:ConfigMap", "grafana-dashboards").inputs.data["notes-service.json"]).uid).toBe("notes-service");
+  });
+
+  it("takes the admin password from a generated Secret, keeps it a Pulumi secret, and turns anonymous access and sign-up off", async () => {
+    const g = new Grafana("grafana", base);
+    expect(await pulumi.isSecret(g.adminPassword)).toBe(true);
+    await settle();
+    const env = one("kubernetes:apps/v1:Deployment").inputs.spec.template.spec.containers[0].env as { name: string; value?: string; valueFrom?: unknown }[];
+    const byName = Object.fromEntries(env.map((e) => [e.name, e]));
+    expect(byName["GF_SECURITY_ADMIN_PASSWORD"]?.valueFrom).toEqual({ secretKeyRef: { name: one("kubernetes:core/v1:Secret").inputs.metadata.name, key: "admin-password" } });
+    expect(byName["GF_AUTH_ANONYMOUS_ENABLED"]?.value).toBe("false");
+    expect(byName["GF_USERS_ALLOW_SIGN_UP"]?.value).toBe("false");
+    const np = one("kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs.spec;
+    expect(np.ingress).toEqual([]);
+    expect(np.egress[1]).toEqual({ to: [{ podSelector: { matchLabels: { app: "prometheus" } } }], ports: [{ protocol: "TCP", port: 9090 }] });
+  });
+});
