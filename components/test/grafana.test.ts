@@ -37,7 +37,8 @@ describe("Grafana", () => {
     await settle();
     const env = one("kubernetes:apps/v1:Deployment").inputs.spec.template.spec.containers[0].env as { name: string; value?: string; valueFrom?: unknown }[];
     const byName = Object.fromEntries(env.map((e) => [e.name, e]));
-    expect(byName["GF_SECURITY_ADMIN_PASSWORD"]?.valueFrom).toEqual({ secretKeyRef: { name: one("kubernetes:core/v1:Secret").inputs.metadata.name, key: "admin-password" } });
+    expect(byName["GF_SECURITY_ADMIN_PASSWORD"]?.valueFrom).toEqual({ secretKeyRef: { name: await value(g.adminPasswordSecretName), key: "admin-password" } });
+    expect(one("kubernetes:core/v1:Secret").inputs.type).toBe("Opaque");
     expect(byName["GF_AUTH_ANONYMOUS_ENABLED"]?.value).toBe("false");
     expect(byName["GF_USERS_ALLOW_SIGN_UP"]?.value).toBe("false");
     const np = one("kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs.spec;
