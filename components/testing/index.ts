@@ -14,6 +14,8 @@ import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 
+export * from "./tools";
+
 /** Key of Pulumi's special-signature marker: secrets reach the mocks as `{ [SIG_KEY]: SECRET_SIG, value }`. */
 export const SIG_KEY = specialSigKey;
 /** Value under SIG_KEY that marks a secret on Pulumi's wire. */
