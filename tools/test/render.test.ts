@@ -146,7 +146,7 @@ describe("the service accepts what the platform gives it", () => {
   it.each(["dev", "prod"])("%s: the rendered environment passes app/'s own config loader", (stack) => {
     // The service's loader is the contract: every variable the Deployment sets must parse there.
     const { objects } = readRendered((stacks[stack] as { out: string }).out);
-    const dep = objects.find((o) => o.kind === "Deployment") as K8sObject;
+    const dep = objects.find((o) => o.kind === "Deployment" && o.metadata.name === "notes") as K8sObject;
     const container = (dep["spec"] as { template: { spec: { containers: { envFrom: { configMapRef: { name: string } }[]; env: { name: string }[] }[] } } }).template.spec.containers[0];
     const cm = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === container?.envFrom[0]?.configMapRef.name) as K8sObject;
     const env: Record<string, string> = { ...(cm["data"] as Record<string, string>) };

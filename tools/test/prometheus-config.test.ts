@@ -1,0 +1,45 @@
+/**
+ * The rendered Prometheus configuration, checked by the real promtool at the deployed version: the file as rendered
+ * for both stacks (`promtool check config` accepts Kubernetes discovery without a cluster), and its rules.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { itWithTool, platformTool } from "@platform/components/testing";
+import { parseAllDocuments } from "yaml";
+import { afterAll, describe, expect } from "vitest";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "prometheus-config-"));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** Renders a stack and copies its Prometheus configuration and rules into dir, where the config's rule_files glob finds them. */
+function renderedPrometheus(stack: string): string {
+  const out = path.join(tmp, `${stack}-render`);
+  const run = spawnSync(path.join(ROOT, "node_modules", ".bin", "tsx"), ["tools/render.ts", "--stack", stack, "--out", out], { cwd: ROOT, encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`render of ${stack} failed:\n${run.stdout}${run.stderr}`);
+  const data = (prefix: string) => {
+    const file = fs.readdirSync(path.join(out, "prometheus")).find((f) => f.startsWith(`configmap-`) && f.includes(`-prometheus-${prefix}-`));
+    if (!file) throw new Error(`no ${prefix} ConfigMap in the ${stack} render`);
+    return (parseAllDocuments(fs.readFileSync(path.join(out, "prometheus", file), "utf8"))[0]?.toJS() as { data: Record<string, string> }).data;
+  };
+  const dir = path.join(tmp, stack);
+  fs.mkdirSync(path.join(dir, "rules"), { recursive: true });
+  // The pod's paths, moved under dir: /etc/prometheus/rules/*.yaml becomes dir/rules/*.yaml.
+  const config = (data("config")["prometheus.yml"] as string).replace("/etc/prometheus/rules/", `${dir}/rules/`);
+  fs.writeFileSync(path.join(dir, "prometheus.yml"), config);
+  fs.writeFileSync(path.join(dir, "rules", "rules.yaml"), data("rules")["rules.yaml"] as string);
+  return dir;
+}
+
+describe("the rendered Prometheus configuration", () => {
+  for (const stack of ["dev", "prod"]) {
+    itWithTool("promtool", `${stack}: promtool check config accepts it and its rule files`, () => {
+      const dir = renderedPrometheus(stack);
+      const out = execFileSync(platformTool("promtool") as string, ["check", "config", path.join(dir, "prometheus.yml")], { encoding: "utf8" });
+      expect(out).toMatch(/SUCCESS: .*prometheus\.yml is valid prometheus config file syntax/);
+      expect(out).toMatch(/SUCCESS: \d+ rules found/);
+    }, 60_000);
+  }
+});
