@@ -13,8 +13,9 @@ export { Edge, type EdgeArgs, EdgeMode, type EdgePlacement, type GatewayRef, edg
 export { Prometheus, type PrometheusArgs, PROMETHEUS_IMAGE, EXPORTER_METRICS, prometheusPeer, resolvePrometheusArgs, ruleGroups, seriesSelector, type AlertRulesInput, type RuleGroup } from "./prometheus";
 export { Alertmanager, type AlertmanagerArgs, ALERTMANAGER_IMAGE, ReceiverKind, alertmanagerAddress, alertmanagerPeer, resolveAlertmanagerArgs } from "./alertmanager";
 export { KubeStateMetrics, type KubeStateMetricsArgs, KUBE_STATE_METRICS_IMAGE, kubeStateMetricsAddress, kubeStateMetricsPeer, resolveKubeStateMetricsArgs } from "./kube-state-metrics";
+export { OperatorMonitoring, type OperatorMonitoringArgs, resolveOperatorMonitoringArgs } from "./operator-monitoring";
 export { Grafana, type GrafanaArgs, GRAFANA_IMAGE, PROMETHEUS_DATASOURCE_UID, dashboards, grafanaPeer, resolveGrafanaArgs, type DashboardsInput, type DashboardJson } from "./grafana";
 export { TlsIssuer, type TlsIssuerArgs, IssuerKind, resolveTlsIssuerArgs } from "./tls-issuer";
 export { ClusterAddons, type ClusterAddonsArgs, ADDON_VERSIONS, resolveClusterAddonsArgs } from "./cluster-addons";
-export { type NetworkPeer, selectorLabels, recommendedLabels } from "./lib/k8s";
+export { type NetworkPeer, PART_OF, selectorLabels, recommendedLabels } from "./lib/k8s";
 export { ArgumentError, cpuMillis, memoryBytes } from "./lib/validate";

@@ -22,6 +22,8 @@ import {
   Edge,
   Grafana,
   KubeStateMetrics,
+  OperatorMonitoring,
+  PART_OF,
   EdgeMode,
   type EdgePlacement,
   IssuerKind,
@@ -254,6 +256,15 @@ const alertmanager = deployPrometheus
       providerOpts,
     )
   : undefined;
+
+// A cluster that runs prometheus-operator gets the same targets and rules as objects for its own Prometheus.
+if (s.prometheus === "operator") {
+  new OperatorMonitoring(
+    "monitoring",
+    { namespace: ns, podSelector: { "app.kubernetes.io/part-of": PART_OF }, ruleGroups: ruleGroups(alertInput), selectorLabels: { release: s.prometheusOperatorRelease }, ports: sentinel ? ["metrics", "sentinel-metrics"] : ["metrics"] },
+    providerOpts,
+  );
+}
 
 if (deployPrometheus) new KubeStateMetrics("kube-state-metrics", { namespace: ns, watchNamespaces: [s.namespace], clients: [prometheusPeer("prometheus")] }, providerOpts);
 

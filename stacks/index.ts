@@ -258,5 +258,9 @@ export type Secrets = { readonly [K in SecretKey]?: pulumi.Output<Value<K>> };
 
 export function loadSecrets(): Secrets {
   const config = new pulumi.Config();
-  return { registryPassword: config.getSecret("registryPassword") };
+  const secrets: Record<string, pulumi.Output<string> | undefined> = {};
+  for (const key of SETTING_KEYS) {
+    if ((SETTINGS[key] as KeySpec).secret) secrets[key] = config.getSecret(key);
+  }
+  return secrets as Secrets;
 }

@@ -422,11 +422,19 @@ export const SETTINGS = {
   },
   prometheus: {
     kind: "string",
-    schema: z.enum(["deploy", "external"]),
-    allowed: `"deploy" or "external"`,
+    schema: z.enum(["deploy", "operator", "external"]),
+    allowed: `"deploy", "operator" or "external"`,
     dev: "deploy",
     prod: "deploy",
-    doc: "deploy: the stack runs its own Prometheus (with the SLO and cause alerts) in its namespace. external: a Prometheus already in prometheusNamespace scrapes the metrics ports; the stack deploys none.",
+    doc: "deploy: the stack runs its own Prometheus, Alertmanager, kube-state-metrics and Grafana. operator: for clusters running kube-prometheus-stack, a PodMonitor and a PrometheusRule with the same targets and rules, and no Prometheus of its own. external: nothing but NetworkPolicies admitting the Prometheus of prometheusNamespace.",
+  },
+  prometheusOperatorRelease: {
+    kind: "string",
+    schema: dnsLabel,
+    allowed: "a Helm release name",
+    dev: "kube-prometheus-stack",
+    prod: "kube-prometheus-stack",
+    doc: "With prometheus operator: the `release` label the cluster's Prometheus selects PodMonitors and PrometheusRules by (kube-prometheus-stack's release name).",
   },
   prometheusNamespace: {
     kind: "string",
@@ -434,7 +442,7 @@ export const SETTINGS = {
     allowed: "a namespace name",
     dev: "monitoring",
     prod: "monitoring",
-    doc: "With prometheus external: the namespace of the Prometheus that scrapes the stack; NetworkPolicies admit its pods to the metrics ports.",
+    doc: "With prometheus operator or external: the namespace of the Prometheus that scrapes the stack; NetworkPolicies admit its pods to the metrics ports.",
   },
   prometheusRetentionTime: {
     kind: "string",

@@ -54,7 +54,8 @@ export function loadStackConfig(root: string, stack: string, file?: string): Sta
   const full = (key: string) => (key.includes(":") ? key : `${project.name}:${key}`);
   const encode = (key: string, v: unknown) => {
     if (v !== null && typeof v === "object" && !Array.isArray(v) && "secure" in v) {
-      const placeholder = `render-secret-placeholder-${key.replace(/[^A-Za-z0-9]/g, "-")}`;
+      // A URL, so secrets that must be URLs (alertReceiverUrl) pass their schema too; never a real address (.invalid).
+      const placeholder = `https://render-secret-placeholder.invalid/${key.replace(/[^A-Za-z0-9]/g, "-")}`;
       secretKeys.push(key);
       secretPlaceholders.push(placeholder);
       values[key] = placeholder;

@@ -172,8 +172,8 @@ export function crossReference(objects: readonly K8sObject[]): XrefResult {
 
   /**
    * ServiceMonitor: its selector picks Services of the set (in its own namespace unless namespaceSelector says
-   * otherwise) and every endpoint's port is a port name of each. PodMonitor: the same over pod templates, with
-   * podMetricsEndpoints' ports among their container ports.
+   * otherwise) and every endpoint's port is a port name of at least one of them. PodMonitor: the same over pod
+   * templates, with podMetricsEndpoints' ports among their container ports.
    */
   function checkMonitor(o: K8sObject): void {
     const where = describe(o);
@@ -208,8 +208,10 @@ export function crossReference(objects: readonly K8sObject[]): XrefResult {
         for (const key of o.kind === "ServiceMonitor" ? ["port"] : ["port", "portNumber"]) {
           const port = ep[key];
           if (port === undefined) continue;
-          for (const t of targets.filter((x) => !x.hasPort(port))) {
-            errors.push(`${where}: ${field}[${index}].${key} ${JSON.stringify(port)} is not a ${o.kind === "ServiceMonitor" ? "port name" : "container port"} of ${describe(t.owner)}`);
+          // As the operator does: a target without the port is not scraped by that endpoint; one that no target has scrapes nothing.
+          if (!targets.some((x) => x.hasPort(port))) {
+            const owners = targets.map((t) => describe(t.owner)).join(", ");
+            errors.push(`${where}: ${field}[${index}].${key} ${JSON.stringify(port)} is not a ${o.kind === "ServiceMonitor" ? "port name" : "container port"} of any selected ${what} (${owners})`);
           }
         }
         const targetPort = ep["targetPort"];

@@ -280,14 +280,14 @@ describe("prometheus-operator: ServiceMonitor, PodMonitor, PrometheusRule", () =
   });
   it.each([
     ["a ServiceMonitor whose selector matches no Service", [serviceMonitor({ matchLabels: labels("apy") })], 'ServiceMonitor ns/api: selector {"app.kubernetes.io/name":"apy"} matches no Service in namespace ns'],
-    ["a ServiceMonitor endpoint port the Service does not name", [serviceMonitor({ matchLabels: labels("api") }, [{ port: "prom" }])], 'ServiceMonitor ns/api: endpoints[0].port "prom" is not a port name of Service ns/api'],
+    ["a ServiceMonitor endpoint port the Service does not name", [serviceMonitor({ matchLabels: labels("api") }, [{ port: "prom" }])], 'ServiceMonitor ns/api: endpoints[0].port "prom" is not a port name of any selected Service (Service ns/api)'],
     [
       "a ServiceMonitor targetPort the pods behind the Service lack",
       [serviceMonitor({ matchLabels: labels("api") }, [{ targetPort: 9090 }])],
       "ServiceMonitor ns/api: endpoints[0].targetPort 9090 is not a container port of every pod behind Service ns/api",
     ],
     ["a PodMonitor whose selector matches no pod template", [podMonitor({ matchLabels: labels("shiper") }, [{ port: "metrics" }])], 'PodMonitor ns/shipper: selector {"app.kubernetes.io/name":"shiper"} matches no pod template in namespace ns'],
-    ["a PodMonitor port the pods do not expose", [podMonitor({ matchLabels: labels("shipper") }, [{ port: "http" }])], 'PodMonitor ns/shipper: podMetricsEndpoints[0].port "http" is not a container port of DaemonSet ns/log-shipper'],
+    ["a PodMonitor port the pods do not expose", [podMonitor({ matchLabels: labels("shipper") }, [{ port: "http" }])], 'PodMonitor ns/shipper: podMetricsEndpoints[0].port "http" is not a container port of any selected pod template (DaemonSet ns/log-shipper)'],
   ])("reports %s", (_n, extra, message) => {
     expect(crossReference([...allKinds, ...extra]).errors).toEqual([message]);
   });

@@ -208,6 +208,31 @@ describe("edge variants render cleanly", () => {
         expect(summary.outputs["imageRef"]).toBe("ghcr.io/a/notes@sha256:" + "d".repeat(64));
       },
     ],
+    [
+      "prometheus-operator mode: a PodMonitor and a PrometheusRule, schema-checked, and no Prometheus of its own",
+      "dev",
+      "config:\n  node-service-platform:prometheus: operator\n",
+      (objects) => {
+        expect(objects.some((o) => o.kind === "StatefulSet" && o.metadata.name.startsWith("prometheus"))).toBe(false);
+        expect(objects.some((o) => o.kind === "Deployment" && /grafana|alertmanager|kube-state-metrics/.test(o.metadata.name))).toBe(false);
+        const rule = objects.find((o) => o.kind === "PrometheusRule") as K8sObject;
+        expect(rule.metadata.labels?.["release"]).toBe("kube-prometheus-stack");
+        const alerts = (rule["spec"] as { groups: { rules: { alert?: string }[] }[] }).groups.flatMap((g) => g.rules.flatMap((r) => (r.alert ? [r.alert] : [])));
+        expect(alerts).toContain("AvailabilityErrorBudgetBurnFast");
+        const monitor = objects.find((o) => o.kind === "PodMonitor") as K8sObject;
+        expect((monitor["spec"] as { podMetricsEndpoints: { port: string }[] }).podMetricsEndpoints.map((e) => e.port)).toEqual(["metrics"]);
+      },
+    ],
+    [
+      "a webhook receiver: its URL only in a Secret, redacted in the render",
+      "dev",
+      "config:\n  node-service-platform:alertReceiver: webhook\n  node-service-platform:alertReceiverUrl:\n    secure: v1:AAAA\n",
+      (objects) => {
+        const secret = objects.find((o) => o.kind === "Secret" && o.metadata.name.startsWith("alertmanager-receiver")) as K8sObject;
+        expect(JSON.stringify(secret["stringData"] ?? secret["data"])).toContain(REDACTED);
+        expect(JSON.stringify(objects.filter((o) => o.kind === "ConfigMap"))).not.toContain("https://hooks");
+      },
+    ],
   ];
   it.each(variants)("%s", async (name, stack, yamlText, check) => {
     const file = path.join(tmp, `${name.replace(/\W+/g, "-")}.yaml`);

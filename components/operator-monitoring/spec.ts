@@ -1,0 +1,28 @@
+/** Pure builders of the prometheus-operator objects: the same targets and rules as the stack's own Prometheus. */
+import type { ResolvedOperatorMonitoringArgs } from "./args";
+
+const META = "__meta_kubernetes_pod";
+
+/** The same labels as the Prometheus component's pod scrape (app, component; namespace, pod and container are the operator's). */
+function relabelings(component?: string): object[] {
+  return [
+    { sourceLabels: [`${META}_label_app_kubernetes_io_name`], targetLabel: "app" },
+    component
+      ? { targetLabel: "component", replacement: component }
+      : { sourceLabels: [`${META}_label_app_kubernetes_io_component`], targetLabel: "component" },
+    { sourceLabels: ["app"], targetLabel: "job" },
+  ];
+}
+
+/** PodMonitor spec: every selected pod's metrics ports; `sentinel-metrics` is labelled component="sentinel". */
+export function podMonitorSpec(r: ResolvedOperatorMonitoringArgs): object {
+  return {
+    selector: { matchLabels: r.podSelector },
+    podMetricsEndpoints: r.ports.map((port) => ({ port, path: "/metrics", interval: r.interval, relabelings: relabelings(port === "sentinel-metrics" ? "sentinel" : undefined) })),
+  };
+}
+
+/** PrometheusRule spec: the rule groups as they are. */
+export function prometheusRuleSpec(r: ResolvedOperatorMonitoringArgs): object {
+  return { groups: r.ruleGroups };
+}
