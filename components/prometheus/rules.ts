@@ -103,7 +103,8 @@ export function sloRecordingRules(input: AlertRulesInput): RecordingRule[] {
   return SLO_WINDOWS.flatMap((w): RecordingRule[] => [
     {
       record: `slo:api_errors:ratio_rate${w}`,
-      expr: `sum(rate(http_requests_total{${sel}, status_code=~"5.."}[${w}])) / sum(rate(http_requests_total{${sel}}[${w}]))`,
+      // `or vector(0)`: with no 5xx at all the numerator has no series, and the ratio must be 0, not absent.
+      expr: `(sum(rate(http_requests_total{${sel}, status_code=~"5.."}[${w}])) or vector(0)) / sum(rate(http_requests_total{${sel}}[${w}]))`,
     },
     {
       record: `slo:api_slow:ratio_rate${w}`,

@@ -216,7 +216,7 @@ describe("edge variants render cleanly", () => {
         expect(objects.some((o) => o.kind === "StatefulSet" && o.metadata.name.startsWith("prometheus"))).toBe(false);
         expect(objects.some((o) => o.kind === "Deployment" && /grafana|alertmanager|kube-state-metrics/.test(o.metadata.name))).toBe(false);
         const rule = objects.find((o) => o.kind === "PrometheusRule") as K8sObject;
-        expect(rule.metadata.labels?.["release"]).toBe("kube-prometheus-stack");
+        expect((rule.metadata.labels as Record<string, string>)["release"]).toBe("kube-prometheus-stack");
         const alerts = (rule["spec"] as { groups: { rules: { alert?: string }[] }[] }).groups.flatMap((g) => g.rules.flatMap((r) => (r.alert ? [r.alert] : [])));
         expect(alerts).toContain("AvailabilityErrorBudgetBurnFast");
         const monitor = objects.find((o) => o.kind === "PodMonitor") as K8sObject;

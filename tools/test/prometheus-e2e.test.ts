@@ -1,0 +1,134 @@
+/**
+ * The rendered rules run for real: a real Prometheus (built at the deployed version) loads the dev stack's rendered
+ * rule file and scrapes a running service and a redis_exporter in front of a real redis-server. Its targets come up,
+ * the SLO recording rules produce series; then Redis is killed and RedisDown and CircuitBreakerOpen reach pending
+ * or firing. Only this copy's intervals are shortened (1 s scrapes, `for` cut to seconds); Kubernetes discovery is
+ * swapped for static targets carrying the labels the pod scrape gives.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describeWithTool, platformTool } from "@platform/components/testing";
+import type { FastifyInstance } from "fastify";
+import { parse, parseAllDocuments, stringify } from "yaml";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { build } from "../../app/src/app";
+import { loadConfig } from "../../app/src/config";
+import { RedisServer, freePort } from "../../app/test/support/redis-server";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+/** redis_exporter: the platform-tools build when the module proxy serves it, else Debian's package (an older release). */
+const EXPORTER = platformTool("redis_exporter") ?? platformTool("prometheus-redis-exporter");
+
+interface Rule {
+  record?: string;
+  alert?: string;
+  expr: string;
+  for?: string;
+}
+
+/** The dev render's rule groups, with every `for` shortened to 3 s for this copy. */
+function renderedRules(dir: string): { groups: { name: string; rules: Rule[] }[] } {
+  const out = path.join(dir, "render");
+  const run = spawnSync(path.join(ROOT, "node_modules", ".bin", "tsx"), ["tools/render.ts", "--stack", "dev", "--out", out], { cwd: ROOT, encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`render failed:\n${run.stdout}${run.stderr}`);
+  const file = fs.readdirSync(path.join(out, "prometheus")).find((f) => /^configmap-.*-prometheus-rules-/.test(f)) as string;
+  const cm = parseAllDocuments(fs.readFileSync(path.join(out, "prometheus", file), "utf8"))[0]?.toJS() as { data: Record<string, string> };
+  const rules = parse(cm.data["rules.yaml"] as string) as { groups: { name: string; rules: Rule[] }[] };
+  for (const g of rules.groups) for (const r of g.rules) if (r.for) r.for = "3s";
+  return rules;
+}
+
+async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? ` (${String(last)})` : ""}`);
+}
+
+// Without an exporter the suite is skipped with one line naming redis_exporter; without Prometheus, naming prometheus.
+describeWithTool(EXPORTER ? "prometheus" : "redis_exporter", "the dev stack's rules in a real Prometheus, against the real service and Redis", (prometheusBin) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "prometheus-e2e-"));
+  const children: ChildProcess[] = [];
+  let redis: RedisServer;
+  let app: FastifyInstance;
+  let promUrl = "";
+  let traffic: NodeJS.Timeout | undefined;
+
+  const api = async (query: string) => {
+    const res = await fetch(`${promUrl}/api/v1/${query}`);
+    return (await res.json()) as { data: unknown };
+  };
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    app = await build({ config: loadConfig({ REDIS_URL: redis.url, LOG_LEVEL: "silent", RATE_LIMIT_MAX: "1000000", BREAKER_RESET_MS: "60000", REDIS_COMMAND_TIMEOUT_MS: "200" }) });
+    const appAddress = new URL(await app.listen({ port: 0, host: "127.0.0.1" })).host;
+    const exporterPort = await freePort();
+    children.push(spawn(EXPORTER as string, [`--web.listen-address=127.0.0.1:${exporterPort}`, `--redis.addr=redis://127.0.0.1:${redis.port}`], { stdio: "ignore" }));
+    fs.writeFileSync(path.join(dir, "rules.yaml"), stringify(renderedRules(dir)));
+    const podLabels = (app: string, component: string, pod: string) => ({ namespace: "notes-dev", app, component, pod, job: app });
+    fs.writeFileSync(
+      path.join(dir, "prometheus.yml"),
+      stringify({
+        global: { scrape_interval: "1s", evaluation_interval: "1s" },
+        rule_files: [path.join(dir, "rules.yaml")],
+        scrape_configs: [
+          { job_name: "notes", static_configs: [{ targets: [appAddress], labels: podLabels("notes", "api", "notes-0") }] },
+          { job_name: "notes-redis", static_configs: [{ targets: [`127.0.0.1:${exporterPort}`], labels: podLabels("notes-redis", "redis", "redis-0") }] },
+        ],
+      }),
+    );
+    const promPort = await freePort();
+    promUrl = `http://127.0.0.1:${promPort}`;
+    children.push(
+      spawn(prometheusBin, [`--config.file=${path.join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(dir, "data")}`, `--web.listen-address=127.0.0.1:${promPort}`], {
+        stdio: ["ignore", "ignore", fs.openSync(path.join(dir, "prometheus.log"), "w")],
+      }),
+    );
+    // Steady API traffic, so the SLO recording rules have requests to divide.
+    traffic = setInterval(() => {
+      void app.inject({ url: "/v1/notes" }).catch(() => undefined);
+    }, 50);
+  }, 60_000);
+
+  afterAll(async () => {
+    if (traffic) clearInterval(traffic);
+    for (const c of children) c.kill("SIGKILL");
+    await app?.close();
+    await redis?.stop().catch(() => undefined);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("scrapes both targets and records the SLO series; with Redis killed, RedisDown and CircuitBreakerOpen go pending or firing", async () => {
+    await waitFor("both targets up", 30_000, async () => {
+      const targets = ((await api("targets")).data as { activeTargets: { health: string }[] }).activeTargets;
+      return targets.length === 2 && targets.every((t) => t.health === "up") ? true : undefined;
+    });
+    const series = await waitFor("slo:api_errors:ratio_rate5m to have a value", 30_000, async () => {
+      const r = (await api("query?query=slo:api_errors:ratio_rate5m")).data as { result: { value: [number, string] }[] };
+      return r.result.length > 0 ? r.result : undefined;
+    });
+    expect(Number(series[0]?.value[1])).toBe(0);
+
+    await redis.kill();
+    const states = await waitFor("RedisDown and CircuitBreakerOpen alerts", 60_000, async () => {
+      const alerts = ((await api("alerts")).data as { alerts: { labels: { alertname: string }; state: string }[] }).alerts;
+      const state = (name: string) => alerts.find((a) => a.labels.alertname === name)?.state;
+      const down = state("RedisDown");
+      const breaker = state("CircuitBreakerOpen");
+      return down && breaker ? { down, breaker } : undefined;
+    });
+    expect(["pending", "firing"]).toContain(states.down);
+    expect(["pending", "firing"]).toContain(states.breaker);
+  }, 120_000);
+});
