@@ -279,6 +279,7 @@ const prometheus =
           retentionSize: s.prometheusRetentionSize,
           storageSize: s.prometheusStorageSize,
           memory: s.prometheusMemory,
+          scrapeKubelet: s.prometheusScrapeKubelet,
           clients: [grafanaPeer("grafana")],
           alertmanagerAddress: alertmanagerAddress("alertmanager", s.namespace),
           alertmanagerPeer: alertmanagerPeer("alertmanager"),

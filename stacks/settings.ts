@@ -428,6 +428,14 @@ export const SETTINGS = {
     prod: "deploy",
     doc: "deploy: the stack runs its own Prometheus, Alertmanager, kube-state-metrics and Grafana. operator: for clusters running kube-prometheus-stack, a PodMonitor and a PrometheusRule with the same targets and rules, and no Prometheus of its own. external: nothing but NetworkPolicies admitting the Prometheus of prometheusNamespace.",
   },
+  prometheusScrapeKubelet: {
+    kind: "boolean",
+    schema: z.boolean(),
+    allowed: "true or false",
+    dev: true,
+    prod: true,
+    doc: "Let the stack's Prometheus read container CPU and memory from every kubelet (cAdvisor) through the API server: a ClusterRole with nodes, nodes/proxy and nodes/metrics (get, list, watch). Set false where the cluster forbids it; the saturation panels then stay empty.",
+  },
   prometheusOperatorRelease: {
     kind: "string",
     schema: dnsLabel,

@@ -26,8 +26,13 @@ function renderedPrometheus(stack: string): string {
   };
   const dir = path.join(tmp, stack);
   fs.mkdirSync(path.join(dir, "rules"), { recursive: true });
-  // The pod's paths, moved under dir: /etc/prometheus/rules/*.yaml becomes dir/rules/*.yaml.
-  const config = (data("config")["prometheus.yml"] as string).replace("/etc/prometheus/rules/", `${dir}/rules/`);
+  // The pod's paths, moved under dir: /etc/prometheus/rules/*.yaml becomes dir/rules/*.yaml, and the service
+  // account's token and CA (which promtool checks exist) become stand-in files.
+  fs.mkdirSync(path.join(dir, "sa"), { recursive: true });
+  for (const f of ["token", "ca.crt"]) fs.writeFileSync(path.join(dir, "sa", f), "stand-in\n");
+  const config = (data("config")["prometheus.yml"] as string)
+    .replace("/etc/prometheus/rules/", `${dir}/rules/`)
+    .replaceAll("/var/run/secrets/kubernetes.io/serviceaccount/", `${dir}/sa/`);
   fs.writeFileSync(path.join(dir, "prometheus.yml"), config);
   fs.writeFileSync(path.join(dir, "rules", "rules.yaml"), data("rules")["rules.yaml"] as string);
   return dir;
