@@ -2,7 +2,7 @@ import * as crypto from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import { recommendedLabels, selectorLabels } from "../lib/k8s";
+import { recommendedLabels, selectorLabels, serviceAddress } from "../lib/k8s";
 import { type AlertmanagerArgs, ReceiverKind, resolveAlertmanagerArgs } from "./args";
 import { ALERTMANAGER_PORT, RECEIVER_URL_KEY, alertmanagerConfig, deploymentSpec, networkPolicySpec, serviceSpec } from "./spec";
 
@@ -54,8 +54,7 @@ export class Alertmanager extends pulumi.ComponentResource {
     const service = new k8s.core.v1.Service(`${name}-service`, { metadata: { ...meta, name: r.appName }, spec: serviceSpec(selector) }, child);
     new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, { metadata: meta, spec: networkPolicySpec(r, selector) }, child);
 
-    const domain = pulumi.output(args.namespace).apply((ns) => (ns ? `.${ns}.svc` : ""));
-    this.address = pulumi.interpolate`${service.metadata.name}${domain}:${ALERTMANAGER_PORT}`;
+    this.address = serviceAddress(service.metadata.name, args.namespace, ALERTMANAGER_PORT);
     this.podSelector = selector;
     this.registerOutputs({ address: this.address });
   }

@@ -182,6 +182,12 @@ function override(id: string, value: unknown): dashboard.DynamicConfigValue {
   return { id, value };
 }
 
+/** Red below 1, green from 1: for up/down, link and quorum states. */
+const RED_BELOW_ONE = [
+  { value: null, color: "red" },
+  { value: 1, color: "green" },
+];
+
 /** Up/down as words and colours (`up`, `redis_up`, `redis_master_link_up`). Typed objects: no mapping builder in the SDK. */
 const UP_DOWN: readonly dashboard.ValueMapping[] = [
   {
@@ -556,10 +562,7 @@ export function serviceDashboard(input: DashboardsInput): DashboardJson {
             queries: [{ expr: `sum(up{${k.svc}})`, legend: "up", instant: true }],
             unit: units.Short,
             w: 4,
-            thresholds: [
-              { value: null, color: "red" },
-              { value: 1, color: "green" },
-            ],
+            thresholds: RED_BELOW_ONE,
             colorBackground: true,
           }),
           k.stat({
@@ -571,10 +574,7 @@ export function serviceDashboard(input: DashboardsInput): DashboardJson {
             ],
             unit: units.Short,
             w: 4,
-            thresholds: [
-              { value: null, color: "red" },
-              { value: 1, color: "green" },
-            ],
+            thresholds: RED_BELOW_ONE,
           }),
           k.stateTimeline({
             title: "Scrapes per pod",
@@ -582,10 +582,7 @@ export function serviceDashboard(input: DashboardsInput): DashboardJson {
             queries: [{ expr: `up{${k.svc}}`, legend: "{{pod}}" }],
             unit: units.Short,
             w: 16,
-            thresholds: [
-              { value: null, color: "red" },
-              { value: 1, color: "green" },
-            ],
+            thresholds: RED_BELOW_ONE,
             mappings: UP_DOWN,
           }),
           k.timeSeries({
@@ -711,10 +708,7 @@ export function redisDashboard(input: DashboardsInput): DashboardJson {
           queries: [{ expr: `redis_up{${r}}`, legend: "{{pod}}" }],
           unit: units.Short,
           w: 8,
-          thresholds: [
-            { value: null, color: "red" },
-            { value: 1, color: "green" },
-          ],
+          thresholds: RED_BELOW_ONE,
           mappings: UP_DOWN,
         }),
         k.timeSeries({
@@ -870,10 +864,7 @@ export function redisDashboard(input: DashboardsInput): DashboardJson {
           queries: [{ expr: `redis_master_link_up{${r}}`, legend: "{{pod}}" }],
           unit: units.Short,
           w: 12,
-          thresholds: [
-            { value: null, color: "red" },
-            { value: 1, color: "green" },
-          ],
+          thresholds: RED_BELOW_ONE,
           mappings: UP_DOWN,
         }),
         k.timeSeries({
@@ -903,10 +894,7 @@ export function redisDashboard(input: DashboardsInput): DashboardJson {
           queries: [{ expr: `max by (pod, master_name) (redis_sentinel_master_ckquorum_status{${sentinel}})`, legend: "{{pod}} {{master_name}}" }],
           unit: units.Short,
           w: 8,
-          thresholds: [
-            { value: null, color: "red" },
-            { value: 1, color: "green" },
-          ],
+          thresholds: RED_BELOW_ONE,
           mappings: [
             {
               type: dashboard.MappingType.ValueToText,

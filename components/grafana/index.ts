@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { stringify } from "yaml";
-import { recommendedLabels, selectorLabels } from "../lib/k8s";
+import { recommendedLabels, selectorLabels, serviceAddress } from "../lib/k8s";
 import { GRAFANA_PORT, type GrafanaArgs, resolveGrafanaArgs } from "./args";
 import { ADMIN_PASSWORD_KEY, dashboardProviderFile, datasourcesFile, deploymentSpec, networkPolicySpec, serviceSpec } from "./spec";
 
@@ -62,8 +62,7 @@ export class Grafana extends pulumi.ComponentResource {
     const service = new k8s.core.v1.Service(`${name}-service`, { metadata: meta, spec: serviceSpec(selector) }, child);
     new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, { metadata: meta, spec: networkPolicySpec(r, args, selector) }, child);
 
-    const domain = pulumi.output(args.namespace).apply((ns) => (ns ? `.${ns}.svc` : ""));
-    this.url = pulumi.interpolate`http://${service.metadata.name}${domain}:${GRAFANA_PORT}`;
+    this.url = pulumi.interpolate`http://${serviceAddress(service.metadata.name, args.namespace, GRAFANA_PORT)}`;
     this.adminPasswordSecretName = secret.metadata.name;
     this.adminPassword = pulumi.secret(password.result);
     this.registerOutputs({ url: this.url, adminPasswordSecretName: this.adminPasswordSecretName, adminPassword: this.adminPassword });

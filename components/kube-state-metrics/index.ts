@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { recommendedLabels, selectorLabels } from "../lib/k8s";
+import { recommendedLabels, selectorLabels, serviceAddress } from "../lib/k8s";
 import { KUBE_STATE_METRICS_PORT, type KubeStateMetricsArgs, resolveKubeStateMetricsArgs } from "./args";
 import { KSM_RULES, deploymentSpec, networkPolicySpec, serviceSpec } from "./spec";
 
@@ -40,8 +40,7 @@ export class KubeStateMetrics extends pulumi.ComponentResource {
     const service = new k8s.core.v1.Service(`${name}-service`, { metadata: { ...meta, name: r.appName }, spec: serviceSpec(selector) }, child);
     new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, { metadata: meta, spec: networkPolicySpec(r, selector) }, child);
 
-    const domain = pulumi.output(args.namespace).apply((ns) => (ns ? `.${ns}.svc` : ""));
-    this.address = pulumi.interpolate`${service.metadata.name}${domain}:${KUBE_STATE_METRICS_PORT}`;
+    this.address = serviceAddress(service.metadata.name, args.namespace, KUBE_STATE_METRICS_PORT);
     this.registerOutputs({ address: this.address });
   }
 }

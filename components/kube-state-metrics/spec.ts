@@ -1,7 +1,7 @@
 /** Pure builders of kube-state-metrics' Kubernetes specs. */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { DNS_EGRESS, peerSelector, restrictedContainer, restrictedPod, tcpPorts } from "../lib/k8s";
+import { API_SERVER_EGRESS, DNS_EGRESS, peerSelector, restrictedContainer, restrictedPod, tcpPorts } from "../lib/k8s";
 import { KSM_RESOURCES, KUBE_STATE_METRICS_PORT, type ResolvedKubeStateMetricsArgs } from "./args";
 
 type Labels = Record<string, string>;
@@ -66,6 +66,6 @@ export function networkPolicySpec(r: ResolvedKubeStateMetricsArgs, selector: Lab
     podSelector: { matchLabels: selector },
     policyTypes: ["Ingress", "Egress"],
     ingress: r.clients.map((peer) => ({ from: [peerSelector(peer)], ports: tcpPorts([KUBE_STATE_METRICS_PORT]) })),
-    egress: [DNS_EGRESS, { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcpPorts([443, 6443]) }],
+    egress: [DNS_EGRESS, API_SERVER_EGRESS],
   };
 }

@@ -1,5 +1,6 @@
 /** Helpers shared by the components: recommended labels, secure pod and container settings, network peers. */
 import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 
 type Input<T> = import("@pulumi/pulumi").Input<T>;
 
@@ -97,3 +98,17 @@ export const DNS_EGRESS: k8s.types.input.networking.v1.NetworkPolicyEgressRule =
     { protocol: "TCP", port: 53 },
   ],
 };
+
+/** Egress to the API server: it is not a pod and its address is the cluster's, so the rule admits its ports anywhere. */
+export const API_SERVER_EGRESS: k8s.types.input.networking.v1.NetworkPolicyEgressRule = {
+  to: [{ ipBlock: { cidr: "0.0.0.0/0" } }],
+  ports: [
+    { protocol: "TCP", port: 443 },
+    { protocol: "TCP", port: 6443 },
+  ],
+};
+
+/** host:port of a Service, with `.<namespace>.svc` when the namespace is known, so it resolves from any namespace. */
+export function serviceAddress(serviceName: pulumi.Input<string>, namespace: pulumi.Input<string> | undefined, port: number): pulumi.Output<string> {
+  return pulumi.all([serviceName, namespace]).apply(([svc, ns]) => `${svc}${ns ? `.${ns}.svc` : ""}:${port}`);
+}

@@ -2,7 +2,7 @@ import * as crypto from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import { recommendedLabels, selectorLabels } from "../lib/k8s";
+import { recommendedLabels, selectorLabels, serviceAddress } from "../lib/k8s";
 import { type PrometheusArgs, resolvePrometheusArgs } from "./args";
 import { KUBELET_READER_RULES, POD_READER_RULES, PROMETHEUS_PORT, networkPolicySpec, prometheusConfig, rulesFile, serviceSpec, statefulSetSpec } from "./spec";
 
@@ -82,8 +82,7 @@ export class Prometheus extends pulumi.ComponentResource {
     );
     new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, { metadata: meta, spec: networkPolicySpec(r, selector) }, child);
 
-    const domain = pulumi.output(args.namespace).apply((ns) => (ns ? `.${ns}.svc` : ""));
-    this.address = pulumi.interpolate`${service.metadata.name}${domain}:${PROMETHEUS_PORT}`;
+    this.address = serviceAddress(service.metadata.name, args.namespace, PROMETHEUS_PORT);
     this.podSelector = selector;
     this.serviceAccountName = sa.metadata.name;
     this.registerOutputs({ address: this.address, serviceAccountName: this.serviceAccountName });

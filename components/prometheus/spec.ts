@@ -1,7 +1,7 @@
 /** Pure builders of Prometheus' configuration and Kubernetes specs, from the resolved args and sibling names. */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { DNS_EGRESS, peerSelector, restrictedContainer, restrictedPod, tcpPorts } from "../lib/k8s";
+import { API_SERVER_EGRESS, DNS_EGRESS, peerSelector, restrictedContainer, restrictedPod, tcpPorts } from "../lib/k8s";
 import type { ResolvedPrometheusArgs } from "./args";
 import { ruleFile } from "./rules";
 
@@ -172,8 +172,7 @@ export function networkPolicySpec(r: ResolvedPrometheusArgs, selector: Labels): 
     ingress: r.clients.map((peer) => ({ from: [peerSelector(peer)], ports: tcpPorts(peer.ports ?? [PROMETHEUS_PORT]) })),
     egress: [
       DNS_EGRESS,
-      // The API server is not a pod: its address is the cluster's, so the rule admits the port anywhere.
-      { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcpPorts([443, 6443]) },
+      API_SERVER_EGRESS,
       ...r.scrapeNamespaces.map((namespace) => ({ to: [peerSelector({ namespace })], ports: tcpPorts([...METRICS_PORT_NAMES]) })),
       ...(r.alertmanagerPeer ? [{ to: [peerSelector(r.alertmanagerPeer)], ports: tcpPorts(r.alertmanagerPeer.ports ?? [9093]) }] : []),
       ...(r.kubeStateMetrics ? [{ to: [peerSelector(r.kubeStateMetrics.peer)], ports: tcpPorts(r.kubeStateMetrics.peer.ports ?? [8080]) }] : []),

@@ -148,3 +148,4 @@ export function secretValue(v: unknown): unknown {
   throw new Error(`expected a secret value, got ${JSON.stringify(v)}`);
 }
 export * from "./promql";
+export * from "./wait";

@@ -9,7 +9,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { describeWithTool, platformTool } from "@platform/components/testing";
+import { describeWithTool, platformTool, waitFor } from "@platform/components/testing";
 import type { FastifyInstance } from "fastify";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -38,21 +38,6 @@ function renderedRules(dir: string): { groups: { name: string; rules: Rule[] }[]
   const rules = parse(cm.data["rules.yaml"] as string) as { groups: { name: string; rules: Rule[] }[] };
   for (const g of rules.groups) for (const r of g.rules) if (r.for) r.for = "3s";
   return rules;
-}
-
-async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? ` (${String(last)})` : ""}`);
 }
 
 // Without an exporter the suite is skipped with one line naming redis_exporter; without Prometheus, naming prometheus.
