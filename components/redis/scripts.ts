@@ -146,11 +146,13 @@ decide_master() {
       # Nothing to lose here: follow whoever holds data, else bootstrap (pod 0) or wait for pod 0.
       holder=$(best_holder)
       if [ -n "$holder" ]; then
+        # No master runs and this volume is empty: make the fullest replica promotable (replicas only become
+        # so once in sync, see probe.sh, and none can sync without a master), so the Sentinels fail over to it.
+        log "no master runs and this volume holds no data of the set; making $holder promotable"
+        rcli "$holder" "$REDIS_PORT" config set replica-priority "$REPLICA_PRIORITY" >/dev/null || true
         if [ "$named" = "$SELF" ]; then
-          # The Sentinels still name this pod, whose data is gone: make the fullest replica eligible and
-          # ask them to promote it now (replicas only become eligible once in sync, see probe.sh).
-          log "the Sentinels name this pod master but its volume holds no data of the set; handing over to $holder"
-          rcli "$holder" "$REDIS_PORT" config set replica-priority "$REPLICA_PRIORITY" >/dev/null || true
+          # The Sentinels still name this pod: ask them to fail over now rather than after down-after.
+          log "the Sentinels name this pod master but its volume holds no data of the set; asking them to promote $holder"
           request_failover >/dev/null || true
         fi
         log "this volume holds no data of the set; following $holder, which does"; echo "$holder"; return

@@ -141,6 +141,33 @@ describe("a Sentinel set run from the pods' scripts", () => {
     await Promise.all(pods.map((p) => p.stop()));
   }, 180_000);
 
+  it("full restart with pod 0's volume lost, pod 0 deciding before any Sentinel is back: it makes a data holder promotable, nothing is lost", async () => {
+    const { pods } = await healthySet();
+    const [pod0, pod1, pod2] = pods as [ScriptPod, ScriptPod, ScriptPod];
+    const acked = write(pod0, "note", 100);
+    expect(pod0.redis("wait", "2", "5000")).toBe("2");
+    await Promise.all(pods.map((p) => p.stop()));
+    fs.rmSync(pod0.dataDir, { recursive: true });
+    fs.mkdirSync(pod0.dataDir);
+
+    // The data holders come back and follow pod 0 (their Sentinels remember it as master); then their Sentinels
+    // go away again, so pod 0 decides with no quorum of Sentinels to ask, as it can when they are slow to start.
+    pod1.start();
+    pod2.start();
+    await waitFor("the holders' Redis", 30_000, () => (pod1.role() === "slave" && pod2.role() === "slave" ? true : undefined));
+    await Promise.all([pod1.stop("SIGKILL", ["sentinel"]), pod2.stop("SIGKILL", ["sentinel"])]);
+    pod0.start(["redis"]);
+    await waitFor("pod 0 to follow a holder", 30_000, () => (pod0.role() === "slave" ? true : undefined));
+    expect(fs.readFileSync(path.join(pod0.dir, "redis.log"), "utf8")).toMatch(/making 127\.0\.0\.[34] promotable/);
+    for (const p of pods) p.start(["sentinel"]);
+    const master = await waitFor("one master with every other pod in sync", 120_000, () => pods.find((p) => linkedReplicas(p) === 2));
+    expect(master.host).not.toBe(pod0.host);
+    expect(missing(master, acked)).toEqual([]);
+    await waitFor("pod 0 in sync", 30_000, () => (inSync(pod0, master) ? true : undefined));
+    expect(missing(pod0, acked)).toEqual([]);
+    await Promise.all(pods.map((p) => p.stop()));
+  }, 240_000);
+
   it("preStop of the master: a Sentinel of another pod fails over and the hook returns once this Redis is demoted", async () => {
     const { pods } = await healthySet();
     const [pod0, pod1, pod2] = pods as [ScriptPod, ScriptPod, ScriptPod];

@@ -63,7 +63,7 @@ export class PodRegistry {
 
 /** One pod: its folder, environment, and the redis.sh and sentinel.sh processes while it runs. */
 export class ScriptPod {
-  private procs: ChildProcess[] = [];
+  private procs: { name: "redis" | "sentinel"; child: ChildProcess }[] = [];
   readonly scriptsDir: string;
   readonly dataDir: string;
 
@@ -97,22 +97,25 @@ export class ScriptPod {
     return this.env["REDIS_MODE"] === "sentinel";
   }
 
-  /** Starts redis.sh (and sentinel.sh in Sentinel mode); logs go to redis.log and sentinel.log in the pod folder. */
-  start(): void {
-    const names = this.sentinelMode ? ["redis", "sentinel"] : ["redis"];
-    this.procs = names.map((name) => {
+  /** Starts redis.sh (and sentinel.sh in Sentinel mode), or only `only`; logs go to redis.log and sentinel.log in the pod folder. */
+  start(only?: readonly ("redis" | "sentinel")[]): void {
+    const names: readonly ("redis" | "sentinel")[] = only ?? (this.sentinelMode ? ["redis", "sentinel"] : ["redis"]);
+    const started = names.map((name) => {
       const log = fs.openSync(path.join(this.dir, `${name}.log`), "a");
       const child = spawn("sh", [path.join(this.scriptsDir, `${name}.sh`)], { env: this.fullEnv(), stdio: ["ignore", log, log] });
       fs.closeSync(log);
-      return child;
+      return { name, child };
     });
+    this.procs = [...this.procs, ...started];
   }
 
-  /** Stops both processes with `signal` (SIGTERM: Redis' graceful shutdown) and waits for them to exit. */
-  async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+  /** Stops the processes (or only `only`) with `signal` (SIGTERM: Redis' graceful shutdown) and waits for them to exit. */
+  async stop(signal: NodeJS.Signals = "SIGTERM", only?: readonly ("redis" | "sentinel")[]): Promise<void> {
+    const stopping = this.procs.filter((p) => !only || only.includes(p.name));
+    this.procs = this.procs.filter((p) => !stopping.includes(p));
     await Promise.all(
-      this.procs.map(
-        (p) =>
+      stopping.map(
+        ({ child: p }) =>
           new Promise<void>((resolve) => {
             if (p.exitCode !== null || p.signalCode !== null) return resolve();
             p.once("exit", () => resolve());
@@ -120,7 +123,6 @@ export class ScriptPod {
           }),
       ),
     );
-    this.procs = [];
   }
 
   get running(): boolean {
