@@ -4,6 +4,7 @@
  * selectors, and queries the input's datasource; uids are unique and stable; the Sentinel panels come only
  * with Sentinel; the dashboards are plain JSON.
  */
+import * as units from "@grafana/grafana-foundation-sdk/units";
 import { describe, expect, it } from "vitest";
 import {
   API_ROUTES,
