@@ -3,20 +3,19 @@
  * a running instance against a real redis-server), made by a recording rule, or in an exporter's documented
  * list (EXPORTER_METRICS, each with its source). Renaming a metric in the service breaks this test.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { EXPORTER_METRICS, dashboards, ruleGroups, seriesSelector } from "@platform/components";
 import { promqlMetricNames, promqlProblems } from "@platform/components/testing";
 import type { FastifyInstance } from "fastify";
-import { parse, parseAllDocuments } from "yaml";
+import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { build } from "../../app/src/app";
 import { loadConfig } from "../../app/src/config";
 import { RedisServer } from "../../app/test/support/redis-server";
+import { renderStack, renderedConfigMapData } from "./support/rendered";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "metrics-contract-"));
 let redis: RedisServer;
 let app: FastifyInstance;
@@ -45,13 +44,8 @@ afterAll(async () => {
 
 /** The rule groups the renderer wrote for a stack (the Prometheus rules ConfigMap). */
 function renderedRules(stack: string): { record?: string; alert?: string; expr: string }[] {
-  const out = path.join(tmp, stack);
-  const run = spawnSync(path.join(ROOT, "node_modules", ".bin", "tsx"), ["tools/render.ts", "--stack", stack, "--out", out], { cwd: ROOT, encoding: "utf8" });
-  if (run.status !== 0) throw new Error(`render of ${stack} failed:\n${run.stdout}${run.stderr}`);
-  const file = fs.readdirSync(path.join(out, "prometheus")).find((f) => /^configmap-.*-prometheus-rules-/.test(f));
-  if (!file) throw new Error(`no Prometheus rules ConfigMap in the ${stack} render`);
-  const cm = parseAllDocuments(fs.readFileSync(path.join(out, "prometheus", file), "utf8"))[0]?.toJS() as { data: Record<string, string> };
-  const groups = (parse(cm.data["rules.yaml"] as string) as { groups: { rules: { record?: string; alert?: string; expr: string }[] }[] }).groups;
+  const data = renderedConfigMapData(renderStack(stack, path.join(tmp, stack)), "prometheus", "rules");
+  const groups = (parse(data["rules.yaml"] as string) as { groups: { rules: { record?: string; alert?: string; expr: string }[] }[] }).groups;
   return groups.flatMap((g) => g.rules);
 }
 

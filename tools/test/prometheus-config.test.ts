@@ -2,28 +2,21 @@
  * The rendered Prometheus configuration, checked by the real promtool at the deployed version: the file as rendered
  * for both stacks (`promtool check config` accepts Kubernetes discovery without a cluster), and its rules.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { itWithTool, platformTool } from "@platform/components/testing";
-import { parseAllDocuments } from "yaml";
 import { afterAll, describe, expect } from "vitest";
+import { renderStack, renderedConfigMapData } from "./support/rendered";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "prometheus-config-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** Renders a stack and copies its Prometheus configuration and rules into dir, where the config's rule_files glob finds them. */
 function renderedPrometheus(stack: string): string {
-  const out = path.join(tmp, `${stack}-render`);
-  const run = spawnSync(path.join(ROOT, "node_modules", ".bin", "tsx"), ["tools/render.ts", "--stack", stack, "--out", out], { cwd: ROOT, encoding: "utf8" });
-  if (run.status !== 0) throw new Error(`render of ${stack} failed:\n${run.stdout}${run.stderr}`);
-  const data = (prefix: string) => {
-    const file = fs.readdirSync(path.join(out, "prometheus")).find((f) => f.startsWith(`configmap-`) && f.includes(`-prometheus-${prefix}-`));
-    if (!file) throw new Error(`no ${prefix} ConfigMap in the ${stack} render`);
-    return (parseAllDocuments(fs.readFileSync(path.join(out, "prometheus", file), "utf8"))[0]?.toJS() as { data: Record<string, string> }).data;
-  };
+  const out = renderStack(stack, path.join(tmp, `${stack}-render`));
+  const data = (role: string) => renderedConfigMapData(out, "prometheus", role);
   const dir = path.join(tmp, stack);
   fs.mkdirSync(path.join(dir, "rules"), { recursive: true });
   // The pod's paths, moved under dir: /etc/prometheus/rules/*.yaml becomes dir/rules/*.yaml, and the service

@@ -5,19 +5,19 @@
  * or firing. Only this copy's intervals are shortened (1 s scrapes, `for` cut to seconds); Kubernetes discovery is
  * swapped for static targets carrying the labels the pod scrape gives.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describeWithTool, platformTool, waitFor } from "@platform/components/testing";
 import type { FastifyInstance } from "fastify";
-import { parse, parseAllDocuments, stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { build } from "../../app/src/app";
 import { loadConfig } from "../../app/src/config";
 import { RedisServer, freePort } from "../../app/test/support/redis-server";
+import { renderStack, renderedConfigMapData } from "./support/rendered";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 /** redis_exporter: the platform-tools build when the module proxy serves it, else Debian's package (an older release). */
 const EXPORTER = platformTool("redis_exporter") ?? platformTool("prometheus-redis-exporter");
 
@@ -30,12 +30,8 @@ interface Rule {
 
 /** The dev render's rule groups, with every `for` shortened to 3 s for this copy. */
 function renderedRules(dir: string): { groups: { name: string; rules: Rule[] }[] } {
-  const out = path.join(dir, "render");
-  const run = spawnSync(path.join(ROOT, "node_modules", ".bin", "tsx"), ["tools/render.ts", "--stack", "dev", "--out", out], { cwd: ROOT, encoding: "utf8" });
-  if (run.status !== 0) throw new Error(`render failed:\n${run.stdout}${run.stderr}`);
-  const file = fs.readdirSync(path.join(out, "prometheus")).find((f) => /^configmap-.*-prometheus-rules-/.test(f)) as string;
-  const cm = parseAllDocuments(fs.readFileSync(path.join(out, "prometheus", file), "utf8"))[0]?.toJS() as { data: Record<string, string> };
-  const rules = parse(cm.data["rules.yaml"] as string) as { groups: { name: string; rules: Rule[] }[] };
+  const data = renderedConfigMapData(renderStack("dev", path.join(dir, "render")), "prometheus", "rules");
+  const rules = parse(data["rules.yaml"] as string) as { groups: { name: string; rules: Rule[] }[] };
   for (const g of rules.groups) for (const r of g.rules) if (r.for) r.for = "3s";
   return rules;
 }
