@@ -5,8 +5,8 @@
  *   platform       cluster add-ons, the namespace, the TLS issuer
  *   data           Redis
  *   service        the image and the AppService
- *   edge           the route (Gateway API or Ingress) with TLS
  *   observability  Prometheus with the SLO and cause alerts, Alertmanager, kube-state-metrics, Grafana
+ *   edge           the route (Gateway API or Ingress) with TLS: the API, and Grafana when published
  *
  * Decisions belong to the components; this file only passes settings and outputs along.
  */
@@ -196,25 +196,6 @@ const app = new AppService(
   providerOpts,
 );
 
-// ---------------------------------------------------------------- edge
-
-const edge = new Edge(
-  "edge",
-  {
-    ...edgePlacement,
-    namespace: ns,
-    hostname: s.hostname,
-    serviceName: app.serviceName,
-    servicePort: app.port,
-    // The API only (and its docs where the stack says so): /metrics has its own port and the probes stay inside.
-    pathPrefixes: ["/v1", ...(s.edgeExposeDocs ? ["/docs", "/openapi.json"] : [])],
-    gatewayClassName: s.gatewayClassName,
-    ingressClassName: s.ingressClassName,
-    clusterIssuerName,
-  },
-  { ...providerOpts, transformations: afterAddons },
-);
-
 // ---------------------------------------------------------------- observability
 
 const deployPrometheus = s.prometheus === "deploy";
@@ -300,10 +281,34 @@ const grafana = prometheus
         alertmanagerUrl: alertmanager ? pulumi.interpolate`http://${alertmanager.address}` : undefined,
         alertmanagerPeer: alertmanager ? { ...alertmanagerPeer("alertmanager"), ports: [9093] } : undefined,
         dashboards: dashboards({ selectors, slo, namespace: s.namespace, deploymentName: app.workloadName, sentinel, datasourceUid: PROMETHEUS_DATASOURCE_UID }),
+        // Internal (kubectl port-forward) unless grafanaPath publishes it through the edge, behind its login.
+        publicUrl: s.grafanaPath ? `https://${s.hostname}${s.grafanaPath}/` : undefined,
+        clients: s.grafanaPath ? [edgeClientPeer("edge", edgePlacement)] : [],
       },
       providerOpts,
     )
   : undefined;
+
+// ---------------------------------------------------------------- edge
+
+const edge = new Edge(
+  "edge",
+  {
+    ...edgePlacement,
+    namespace: ns,
+    hostname: s.hostname,
+    serviceName: app.serviceName,
+    servicePort: app.port,
+    // The API only (and its docs where the stack says so): /metrics has its own port and the probes stay inside.
+    pathPrefixes: ["/v1", ...(s.edgeExposeDocs ? ["/docs", "/openapi.json"] : [])],
+    gatewayClassName: s.gatewayClassName,
+    ingressClassName: s.ingressClassName,
+    // Grafana beside the API on its own path, only when the stack says so.
+    subPathServices: grafana && s.grafanaPath ? [{ pathPrefix: s.grafanaPath, serviceName: grafana.serviceName, servicePort: grafana.port }] : [],
+    clusterIssuerName,
+  },
+  { ...providerOpts, transformations: afterAddons },
+);
 
 // ---------------------------------------------------------------- outputs: names and addresses only, never secret values
 
@@ -319,5 +324,6 @@ export const tlsSecretName = edge.tlsSecretName;
 export const tlsClusterIssuer = pulumi.output(clusterIssuerName ?? "");
 export const prometheusAddress = prometheus?.address ?? pulumi.output("");
 export const grafanaUrl = grafana?.url ?? pulumi.output("");
+export const grafanaPublicUrl = grafana?.publicUrl ?? pulumi.output("");
 export const grafanaAdminPasswordSecretName = grafana?.adminPasswordSecretName ?? pulumi.output("");
 export const alertmanagerUrl = alertmanager ? pulumi.interpolate`http://${alertmanager.address}` : pulumi.output("");

@@ -186,6 +186,12 @@ function crossFieldIssues(s: Values, raw: Readonly<Record<string, unknown>>, rep
   if (s.alertReceiver !== undefined && s.alertReceiver !== "none" && raw["alertReceiverUrl"] === undefined) {
     found.push({ key: "alertReceiverUrl", value: undefined, problem: `required when alertReceiver is "${s.alertReceiver}": \`pulumi config set --secret alertReceiverUrl <url>\`.` });
   }
+  if (s.grafanaPath !== undefined && s.prometheus !== undefined && s.prometheus !== "deploy") {
+    found.push({ key: "grafanaPath", value: s.grafanaPath, problem: `needs prometheus "deploy": only the stack's own Grafana can be published (prometheus is "${s.prometheus}").` });
+  }
+  if (s.grafanaPath === "/v1" || s.grafanaPath === "/docs") {
+    found.push({ key: "grafanaPath", value: s.grafanaPath, problem: "is a path of the service's API: choose another, such as \"/grafana\"." });
+  }
   if (s.shutdownDrainDelayMs !== undefined && s.shutdownGraceMs !== undefined && s.shutdownDrainDelayMs >= s.shutdownGraceMs) {
     found.push({ key: "shutdownDrainDelayMs", value: s.shutdownDrainDelayMs, problem: `must be below shutdownGraceMs (${s.shutdownGraceMs}).` });
   }

@@ -436,6 +436,12 @@ export const SETTINGS = {
     prod: true,
     doc: "Let the stack's Prometheus read container CPU and memory from every kubelet (cAdvisor) through the API server: a ClusterRole with nodes, nodes/proxy and nodes/metrics (get, list, watch). Set false where the cluster forbids it; the saturation panels then stay empty.",
   },
+  grafanaPath: {
+    kind: "string",
+    schema: z.string().regex(/^\/[a-z0-9][a-z0-9-]{0,62}$/),
+    allowed: 'one path segment such as "/grafana"',
+    doc: "Publish the stack's Grafana at https://<hostname><grafanaPath>/ through the edge, over TLS and behind Grafana's login (prometheus: deploy only). Unset: Grafana stays internal; reach it with kubectl port-forward. Prometheus and Alertmanager are never published.",
+  },
   prometheusOperatorRelease: {
     kind: "string",
     schema: dnsLabel,

@@ -38,6 +38,11 @@ export interface EdgeArgs {
    * publish the service's API documentation. @default ["/v1"] (the API only: never /metrics or the probes)
    */
   readonly pathPrefixes?: string[];
+  /**
+   * Further Services behind the same host and certificate, each on its own path prefix (Grafana at "/grafana",
+   * say). Each must serve from that sub-path itself. @default []
+   */
+  readonly subPathServices?: SubPathService[];
   /** Gateway API or Ingress. @default EdgeMode.Gateway */
   readonly mode?: EdgeMode;
   /** Attach to this Gateway instead of creating one (gateway mode). @default unset: create a Gateway */
@@ -62,12 +67,23 @@ export interface EdgeArgs {
   readonly hstsMaxAgeSeconds?: number;
 }
 
+/** A Service published under a path prefix of the edge's host. */
+export interface SubPathService {
+  /** Path prefix, e.g. "/grafana"; must not overlap the service's prefixes. Required (no default). */
+  readonly pathPrefix: string;
+  /** Service name. Required (no default). */
+  readonly serviceName: pulumi.Input<string>;
+  /** Its port. Required (no default). */
+  readonly servicePort: pulumi.Input<number>;
+}
+
 /** EdgeArgs after validation, with every default applied. */
 export interface ResolvedEdgeArgs {
   readonly appName: string;
   readonly hostname: string;
   readonly servicePort: pulumi.Input<number>;
   readonly pathPrefixes: string[];
+  readonly subPathServices: SubPathService[];
   readonly mode: EdgeMode;
   readonly gateway?: GatewayRef;
   readonly gatewayName: string;
@@ -90,6 +106,29 @@ function checkPathPrefixes(prefixes: string[]): string[] {
   return prefixes;
 }
 
+/** Whether one prefix routes requests of the other (PathPrefix matches whole path segments). */
+function overlaps(a: string, b: string): boolean {
+  const segments = (p: string) => p.split("/").filter(Boolean);
+  const [x, y] = [segments(a), segments(b)];
+  const shorter = x.length <= y.length ? x : y;
+  const longer = shorter === x ? y : x;
+  return shorter.every((seg, i) => seg === longer[i]);
+}
+
+/** Each sub-path service on its own prefix, apart from the service's and from each other's. */
+function checkSubPathServices(services: SubPathService[], servicePrefixes: string[]): SubPathService[] {
+  const taken = [...servicePrefixes];
+  for (const s of services) {
+    checkPathPrefixes([s.pathPrefix]);
+    if (s.pathPrefix === "/") throw new ArgumentError(COMPONENT, "subPathServices", s.pathPrefix, 'give each one its own prefix such as "/grafana", not "/".');
+    const clash = taken.find((p) => overlaps(p, s.pathPrefix));
+    if (clash) throw new ArgumentError(COMPONENT, "subPathServices", s.pathPrefix, `overlaps "${clash}": give each Service a prefix of its own.`);
+    if (typeof s.servicePort === "number") checkInt(COMPONENT, "subPathServices.servicePort", s.servicePort, 1, 65535);
+    taken.push(s.pathPrefix);
+  }
+  return services;
+}
+
 /** Pure: validates the args and resolves every default. */
 export function resolveEdgeArgs(name: string, args: EdgeArgs): ResolvedEdgeArgs {
   const mode = checkOneOf(COMPONENT, "mode", args.mode ?? EdgeMode.Gateway, [EdgeMode.Gateway, EdgeMode.Ingress]);
@@ -105,11 +144,13 @@ export function resolveEdgeArgs(name: string, args: EdgeArgs): ResolvedEdgeArgs 
   if ((creates || mode === EdgeMode.Ingress) && args.clusterIssuerName === undefined) {
     throw new ArgumentError(COMPONENT, "clusterIssuerName", undefined, "is required when the component terminates TLS (created Gateway or Ingress): name a cert-manager ClusterIssuer.");
   }
+  const pathPrefixes = checkPathPrefixes(args.pathPrefixes ?? ["/v1"]);
   return {
     appName: checkDnsLabel(COMPONENT, "appName", args.appName ?? name),
     hostname: checkDnsName(COMPONENT, "hostname", args.hostname),
     servicePort: typeof args.servicePort === "number" || args.servicePort === undefined ? checkInt(COMPONENT, "servicePort", args.servicePort ?? 8080, 1, 65535) : args.servicePort,
-    pathPrefixes: checkPathPrefixes(args.pathPrefixes ?? ["/v1"]),
+    pathPrefixes,
+    subPathServices: checkSubPathServices(args.subPathServices ?? [], pathPrefixes),
     mode,
     gateway: args.gateway,
     gatewayName: checkDnsLabel(COMPONENT, "gatewayName", args.gatewayName ?? name),

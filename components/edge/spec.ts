@@ -78,7 +78,10 @@ export function ingressSpec(r: ResolvedEdgeArgs, serviceName: pulumi.Input<strin
       {
         host: r.hostname,
         http: {
-          paths: r.pathPrefixes.map((path) => ({ path, pathType: "Prefix", backend: { service: { name: serviceName, port: { number: r.servicePort } } } })),
+          paths: [
+            ...r.pathPrefixes.map((path) => ({ path, pathType: "Prefix", backend: { service: { name: serviceName, port: { number: r.servicePort } } } })),
+            ...r.subPathServices.map((s) => ({ path: s.pathPrefix, pathType: "Prefix", backend: { service: { name: s.serviceName, port: { number: s.servicePort } } } })),
+          ],
         },
       },
     ],
@@ -120,7 +123,7 @@ export function routeParentRefs(r: ResolvedEdgeArgs): RouteParentRef[] {
   return [{ name: g.name, ...(g.namespace ? { namespace: g.namespace } : {}), ...(g.sectionName ? { sectionName: g.sectionName } : {}) }];
 }
 
-/** The path prefixes of the host to the Service (nothing else), with the security headers unless turned off. */
+/** The path prefixes of the host to the Service, and each sub-path service's to its own (nothing else), with the security headers unless turned off. */
 export function routeSpec(r: ResolvedEdgeArgs, serviceName: pulumi.Input<string>): HttpRouteSpec {
   const filters: RouteFilter[] = r.securityHeaders
     ? [{ type: "ResponseHeaderModifier", responseHeaderModifier: { set: securityHeaders(r.hstsMaxAgeSeconds) } }]
@@ -134,6 +137,11 @@ export function routeSpec(r: ResolvedEdgeArgs, serviceName: pulumi.Input<string>
         filters,
         backendRefs: [{ name: serviceName, port: r.servicePort }],
       },
+      ...r.subPathServices.map((s) => ({
+        matches: [{ path: { type: "PathPrefix" as const, value: s.pathPrefix } }],
+        filters,
+        backendRefs: [{ name: s.serviceName, port: s.servicePort }],
+      })),
     ],
   };
 }

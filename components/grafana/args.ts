@@ -36,6 +36,12 @@ export interface GrafanaArgs {
   readonly jaegerUrl?: pulumi.Input<string>;
   /** Dashboards to provision (see dashboards.ts), read-only in the UI. @default [] */
   readonly dashboards?: DashboardJson[];
+  /**
+   * Public URL when Grafana is published through the edge, e.g. https://notes.example.com/grafana/: Grafana then
+   * serves from that URL's path and sends its session cookie over TLS only. Set `clients` to the edge's proxies
+   * too. @default unset: internal only, reached with kubectl port-forward
+   */
+  readonly publicUrl?: string;
   /** Who may open the UI (3000): an edge proxy, or nobody (kubectl port-forward). @default [] */
   readonly clients?: NetworkPeer[];
   /** CPU request. @default "20m" */
@@ -51,9 +57,25 @@ export interface ResolvedGrafanaArgs {
   readonly image: string;
   readonly dashboards: DashboardJson[];
   readonly clients: NetworkPeer[];
+  /** The public URL, ending in "/", when published. */
+  readonly publicUrl: string | undefined;
   readonly cpuRequest: string;
   readonly cpuLimit: string;
   readonly memory: string;
+}
+
+/** An https URL without query or fragment, normalised to end in "/" (Grafana's root_url form). */
+function checkPublicUrl(url: string): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || parsed.protocol !== "https:" || parsed.search || parsed.hash || parsed.username) {
+    throw new ArgumentError(COMPONENT, "publicUrl", url, "use the https URL Grafana is published at, e.g. https://notes.example.com/grafana/.");
+  }
+  return parsed.href.endsWith("/") ? parsed.href : `${parsed.href}/`;
 }
 
 /** Pure: validates the args and resolves every default. */
@@ -65,6 +87,7 @@ export function resolveGrafanaArgs(name: string, args: GrafanaArgs): ResolvedGra
   return {
     appName: checkDnsLabel(COMPONENT, "appName", args.appName ?? name),
     image,
+    publicUrl: args.publicUrl === undefined ? undefined : checkPublicUrl(args.publicUrl),
     dashboards: args.dashboards ?? [],
     clients: args.clients ?? [],
     cpuRequest: checkCpu(COMPONENT, "cpuRequest", args.cpuRequest ?? "20m"),

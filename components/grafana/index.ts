@@ -17,6 +17,11 @@ export { dashboards, type DashboardsInput, type DashboardJson } from "./dashboar
 export class Grafana extends pulumi.ComponentResource {
   /** In-cluster URL of the UI. */
   readonly url: pulumi.Output<string>;
+  /** The UI's Service and port, for an edge route (Edge subPathServices). */
+  readonly serviceName: pulumi.Output<string>;
+  readonly port: number = GRAFANA_PORT;
+  /** The public URL when published through the edge (args.publicUrl), else empty. */
+  readonly publicUrl: pulumi.Output<string>;
   /** Secret holding the admin password (key `admin-password`). */
   readonly adminPasswordSecretName: pulumi.Output<string>;
   /** The admin password, as a Pulumi secret. */
@@ -63,8 +68,10 @@ export class Grafana extends pulumi.ComponentResource {
     new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, { metadata: meta, spec: networkPolicySpec(r, args, selector) }, child);
 
     this.url = pulumi.interpolate`http://${serviceAddress(service.metadata.name, args.namespace, GRAFANA_PORT)}`;
+    this.serviceName = service.metadata.name;
+    this.publicUrl = pulumi.output(r.publicUrl ?? "");
     this.adminPasswordSecretName = secret.metadata.name;
     this.adminPassword = pulumi.secret(password.result);
-    this.registerOutputs({ url: this.url, adminPasswordSecretName: this.adminPasswordSecretName, adminPassword: this.adminPassword });
+    this.registerOutputs({ url: this.url, serviceName: this.serviceName, publicUrl: this.publicUrl, adminPasswordSecretName: this.adminPasswordSecretName, adminPassword: this.adminPassword });
   }
 }

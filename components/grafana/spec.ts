@@ -32,8 +32,20 @@ export function dashboardProviderFile(): object {
   };
 }
 
+/** Published through the edge: links and redirects use the public URL, served from its path, cookies over TLS only. */
+function publishedEnv(publicUrl: string | undefined): k8s.types.input.core.v1.EnvVar[] {
+  if (!publicUrl) return [];
+  const subPath = new URL(publicUrl).pathname !== "/";
+  return [
+    { name: "GF_SERVER_ROOT_URL", value: publicUrl },
+    ...(subPath ? [{ name: "GF_SERVER_SERVE_FROM_SUB_PATH", value: "true" }] : []),
+    { name: "GF_SECURITY_COOKIE_SECURE", value: "true" },
+    { name: "GF_SECURITY_COOKIE_SAMESITE", value: "strict" },
+  ];
+}
+
 /** The settings Grafana reads from its environment: no anonymous access, no sign-up, no phoning home. */
-export function grafanaEnv(passwordSecretName: pulumi.Input<string>): k8s.types.input.core.v1.EnvVar[] {
+export function grafanaEnv(passwordSecretName: pulumi.Input<string>, publicUrl?: string): k8s.types.input.core.v1.EnvVar[] {
   return [
     { name: "GF_SECURITY_ADMIN_USER", value: "admin" },
     { name: "GF_SECURITY_ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: passwordSecretName, key: ADMIN_PASSWORD_KEY } } },
@@ -42,6 +54,7 @@ export function grafanaEnv(passwordSecretName: pulumi.Input<string>): k8s.types.
     { name: "GF_ANALYTICS_REPORTING_ENABLED", value: "false" },
     { name: "GF_ANALYTICS_CHECK_FOR_UPDATES", value: "false" },
     { name: "GF_PATHS_PROVISIONING", value: "/etc/grafana/provisioning" },
+    ...publishedEnv(publicUrl),
   ];
 }
 
@@ -70,7 +83,7 @@ export function deploymentSpec(r: ResolvedGrafanaArgs, parts: GrafanaParts): k8s
             name: "grafana",
             image: r.image,
             ports: [{ name: "http", containerPort: GRAFANA_PORT, protocol: "TCP" }],
-            env: grafanaEnv(parts.passwordSecretName),
+            env: grafanaEnv(parts.passwordSecretName, r.publicUrl),
             resources: { requests: { cpu: r.cpuRequest, memory: r.memory }, limits: { cpu: r.cpuLimit, memory: r.memory } },
             startupProbe: { httpGet: { path: "/api/health", port: "http" }, periodSeconds: 5, failureThreshold: 36 },
             livenessProbe: { httpGet: { path: "/api/health", port: "http" }, periodSeconds: 15, timeoutSeconds: 3 },

@@ -131,3 +131,30 @@ describe("EdgePlacement helpers: what the issuer and the service need before the
     expect(edgeClientPeer("edge", placement)).toEqual({ namespace: "traefik" });
   });
 });
+
+describe("subPathServices: another Service behind the same host and certificate", () => {
+  const grafana = { pathPrefix: "/grafana", serviceName: "grafana-svc", servicePort: 3000 };
+
+  it("routes the prefix to that Service with the same security headers, in gateway and ingress mode", () => {
+    const r = resolveEdgeArgs("edge", { ...base, subPathServices: [grafana] });
+    const rules = routeSpec(r, "api-svc").rules;
+    expect(rules).toHaveLength(2);
+    expect(rules[1]).toEqual({ matches: [{ path: { type: "PathPrefix", value: "/grafana" } }], filters: rules[0]?.filters, backendRefs: [{ name: "grafana-svc", port: 3000 }] });
+    const ing = ingressSpec(resolveEdgeArgs("edge", { ...base, mode: EdgeMode.Ingress, subPathServices: [grafana] }), "api-svc", "edge-tls");
+    expect(JSON.parse(JSON.stringify(ing)).rules[0].http.paths).toEqual([
+      { path: "/v1", pathType: "Prefix", backend: { service: { name: "api-svc", port: { number: 8080 } } } },
+      { path: "/grafana", pathType: "Prefix", backend: { service: { name: "grafana-svc", port: { number: 3000 } } } },
+    ]);
+  });
+
+  it("refuses a prefix that overlaps the service's or another one's, the root, and a bad port", () => {
+    expect(() => resolveEdgeArgs("edge", { ...base, subPathServices: [{ ...grafana, pathPrefix: "/v1/admin" }] })).toThrow(/overlaps "\/v1"/);
+    expect(() => resolveEdgeArgs("edge", { ...base, pathPrefixes: ["/v1", "/docs"], subPathServices: [{ ...grafana, pathPrefix: "/docs" }] })).toThrow(/overlaps "\/docs"/);
+    expect(() => resolveEdgeArgs("edge", { ...base, subPathServices: [grafana, { ...grafana, pathPrefix: "/grafana/" }] })).toThrow(/overlaps "\/grafana"/);
+    expect(() => resolveEdgeArgs("edge", { ...base, subPathServices: [{ ...grafana, pathPrefix: "/" }] })).toThrow(/its own prefix/);
+    expect(() => resolveEdgeArgs("edge", { ...base, subPathServices: [{ ...grafana, servicePort: 0 }] })).toThrow(/servicePort/);
+    // Segments, not characters: /v10 does not fall under /v1.
+    expect(resolveEdgeArgs("edge", { ...base, subPathServices: [{ ...grafana, pathPrefix: "/v10" }] }).subPathServices).toHaveLength(1);
+  });
+});
+

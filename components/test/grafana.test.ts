@@ -45,4 +45,27 @@ describe("Grafana", () => {
     expect(np.ingress).toEqual([]);
     expect(np.egress[1]).toEqual({ to: [{ podSelector: { matchLabels: { app: "prometheus" } } }], ports: [{ protocol: "TCP", port: 9090 }] });
   });
+
+  it("published through the edge: serves from the public URL's path, cookies over TLS only, and admits only its clients", async () => {
+    const edge = { podLabels: { "app.kubernetes.io/component": "edge-proxy" } };
+    new Grafana("grafana", { ...base, publicUrl: "https://notes.example.com/grafana", clients: [edge] });
+    await settle();
+    const env = one("kubernetes:apps/v1:Deployment").inputs.spec.template.spec.containers[0].env as { name: string; value?: string }[];
+    const byName = Object.fromEntries(env.map((e) => [e.name, e.value]));
+    expect(byName).toMatchObject({
+      GF_SERVER_ROOT_URL: "https://notes.example.com/grafana/",
+      GF_SERVER_SERVE_FROM_SUB_PATH: "true",
+      GF_SECURITY_COOKIE_SECURE: "true",
+      GF_AUTH_ANONYMOUS_ENABLED: "false",
+    });
+    expect(one("kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs.spec.ingress).toEqual([
+      { from: [{ podSelector: { matchLabels: edge.podLabels } }], ports: [{ protocol: "TCP", port: 3000 }] },
+    ]);
+  });
+
+  it("internal by default: no root URL, no sub-path, and refuses a public URL that is not https", () => {
+    expect(resolveGrafanaArgs("grafana", base).publicUrl).toBeUndefined();
+    expect(() => resolveGrafanaArgs("grafana", { ...base, publicUrl: "http://notes.example.com/grafana/" })).toThrow(/argument "publicUrl" .*https URL/);
+    expect(() => resolveGrafanaArgs("grafana", { ...base, publicUrl: "notes.example.com/grafana" })).toThrow(/publicUrl/);
+  });
 });

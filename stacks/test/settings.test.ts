@@ -100,6 +100,9 @@ describe("invalid config fails with one message per bad key", () => {
     ["ingress without a class (no retired nginx default)", "dev", { edgeMode: "ingress", edgeProxyNamespace: "traefik" }, /^ingressClassName: required when edgeMode is "ingress": the IngressClass of your controller/],
     ["ingress with gateway keys", "dev", { edgeMode: "ingress", gatewayName: "shared" }, /^edgeMode: is "ingress" but gatewayName/],
     ["unknown stack without environment", "staging", {}, /^environment: required because the stack name "staging"/],
+    ["Grafana published without its own Prometheus", "dev", { prometheus: "operator", grafanaPath: "/grafana" }, /^grafanaPath: needs prometheus "deploy"/],
+    ["Grafana on the API's path", "dev", { grafanaPath: "/v1" }, /^grafanaPath: is a path of the service's API/],
+    ["Grafana path with two segments", "dev", { grafanaPath: "/ops/grafana" }, /^grafanaPath: must be one path segment/],
     ["drain longer than grace", "dev", { shutdownDrainDelayMs: "30000", shutdownGraceMs: "20000" }, /^shutdownDrainDelayMs: must be below shutdownGraceMs/],
   ];
 

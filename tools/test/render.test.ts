@@ -224,6 +224,27 @@ describe("edge variants render cleanly", () => {
       },
     ],
     [
+      "Grafana published at /grafana through the edge: one more route rule, root URL, and its NetworkPolicy admits the edge proxies only",
+      "prod",
+      "config:\n  node-service-platform:imageRepository: ghcr.io/a/notes\n  node-service-platform:hostname: notes.example.com\n  node-service-platform:acmeEmail: a@example.com\n  node-service-platform:grafanaPath: /grafana\n",
+      (objects, summary) => {
+        const route = objects.find((o) => o.kind === "HTTPRoute" && !o.metadata.name.includes("redirect")) as K8sObject;
+        const rules = (route["spec"] as { rules: { matches: { path: { value: string } }[]; backendRefs: { name: string; port: number }[] }[] }).rules;
+        const grafanaService = objects.find((o) => o.kind === "Service" && o.metadata.name.startsWith("grafana")) as K8sObject;
+        expect(rules.map((r) => [r.matches.map((m) => m.path.value), r.backendRefs[0]?.name])).toEqual([
+          [["/v1"], expect.stringMatching(/^app-service/)],
+          [["/grafana"], grafanaService.metadata.name],
+        ]);
+        const grafana = objects.find((o) => o.kind === "Deployment" && o.metadata.name.startsWith("grafana")) as K8sObject;
+        expect(JSON.stringify(grafana)).toContain('{"name":"GF_SERVER_ROOT_URL","value":"https://notes.example.com/grafana/"}');
+        const policy = objects.find((o) => o.kind === "NetworkPolicy" && o.metadata.name.startsWith("grafana")) as K8sObject;
+        expect((policy["spec"] as { ingress: unknown[] }).ingress).toEqual([
+          { from: [{ podSelector: { matchLabels: { "app.kubernetes.io/part-of": "notes", "app.kubernetes.io/component": "edge-proxy" } } }], ports: [{ protocol: "TCP", port: 3000 }] },
+        ]);
+        expect(summary.outputs["grafanaPublicUrl"]).toBe("https://notes.example.com/grafana/");
+      },
+    ],
+    [
       "a webhook receiver: its URL only in a Secret, redacted in the render",
       "dev",
       "config:\n  node-service-platform:alertReceiver: webhook\n  node-service-platform:alertReceiverUrl:\n    secure: v1:AAAA\n",
