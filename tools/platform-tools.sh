@@ -11,7 +11,9 @@
 # or exclude directives, which `go install pkg@version` refuses, is built through a wrapper module generated in that
 # temp dir, with the module's non-local replace and exclude directives copied (PLATFORM_TOOLS_WRAPPER=1 forces
 # this path, to test it); so is one whose row lists stubFiles, generated files that upstream makes before its
-# release builds and the module lacks: it is built from a copy of the module with them as placeholders. Then <cache>/bin/<binary> is a link to each current version, and a binary whose tool is
+# release builds and the module lacks: it is built from a copy of the module with them as placeholders; and so is
+# one whose row says "wrapper": true (`go install pkg@version` asks the proxy for the module's version list, which
+# the proxy refuses for some modules whose versions it serves). Then <cache>/bin/<binary> is a link to each current version, and a binary whose tool is
 # not there at its current version has no link: the tests find the binaries there (components/testing/tools.ts).
 #
 # --only: these tools of the table only. --budget-seconds N: no build starts once N seconds have passed, and a
@@ -48,7 +50,7 @@ node="$(command -v node || true)"
 command -v go >/dev/null || [ ! -x /usr/local/go/bin/go ] || PATH="$PATH:/usr/local/go/bin"
 
 # The table, one line per selected tool, fields separated by \x1f (tabs would merge empty fields):
-# name, module, version, packages, binaries, ldflags, what --version must print, stub files.
+# name, module, version, packages, binaries, ldflags, what --version must print, stub files, wrapper (1 or empty).
 # shellcheck disable=SC2016 # JavaScript in single quotes
 rows="$("$node" -e '
   const [file, only] = process.argv.slice(1);
@@ -63,7 +65,7 @@ rows="$("$node" -e '
   const fill = (s, t) => s.replaceAll("{version}", t.version).replaceAll("{release}", t.release);
   for (const t of tools.filter((t) => wanted.includes(t.name))) {
     console.log([t.name, t.module, t.version, t.binaries.map((b) => b.package).join(" "), t.binaries.map((b) => b.binary).join(" "),
-      (t.ldflags ?? []).map((f) => fill(f, t)).join(" "), fill(t.versionOutput, t), (t.stubFiles ?? []).join(" ")].join("\x1f"));
+      (t.ldflags ?? []).map((f) => fill(f, t)).join(" "), fill(t.versionOutput, t), (t.stubFiles ?? []).join(" "), t.wrapper ? "1" : ""].join("\x1f"));
   }' "$table" "$only")" || exit 2
 
 mkdir -p "$cache/bin" "$cache/logs"
@@ -98,11 +100,11 @@ directives() {
     });'
 }
 
-# build NAME MODULE VERSION PACKAGES BINARIES LDFLAGS EXPECT STUBS LOG: builds into a temp dir, checks --version, then
+# build NAME MODULE VERSION PACKAGES BINARIES LDFLAGS EXPECT STUBS WRAPPER LOG: builds into a temp dir, checks --version, then
 # moves the result to <cache>/<name>-<version>. Run in a subshell ($(build ...)): it prints nothing when it
 # succeeds, and one line saying why when it fails (status 1).
 build() {
-  local name="$1" module="$2" version="$3" pkgs="$4" bins="$5" ldflags="$6" expect="$7" stubs="$8" log="$9"
+  local name="$1" module="$2" version="$3" pkgs="$4" bins="$5" ldflags="$6" expect="$7" stubs="$8" wrapper="$9" log="${10}"
   local tmp info gomod src why status=0 f p limit=() targets=() edits=()
   command -v go >/dev/null || { echo "go is not installed"; return 1; }
   tmp="$(mktemp -d "$cache/.build-$name-XXXXXX")" || return 1
@@ -128,7 +130,7 @@ build() {
     for p in $pkgs; do targets+=("$p@$version"); done
     if [ "$status" -ne 0 ]; then
       :
-    elif [ ${#edits[@]} -eq 0 ] && [ -z "${PLATFORM_TOOLS_WRAPPER:-}" ]; then
+    elif [ ${#edits[@]} -eq 0 ] && [ -z "$wrapper" ] && [ -z "${PLATFORM_TOOLS_WRAPPER:-}" ]; then
       (cd "$tmp" && "${limit[@]}" go install -ldflags="$ldflags" "${targets[@]}") >>"$log" 2>&1 || status=$?
     else
       echo "== through a wrapper module, with: ${edits[*]}" >>"$log"
@@ -158,7 +160,7 @@ build() {
 }
 
 missing=0
-while IFS=$'\x1f' read -r -u 3 name module version pkgs bins ldflags expect stubs; do
+while IFS=$'\x1f' read -r -u 3 name module version pkgs bins ldflags expect stubs wrapper; do
   start=$SECONDS
   dir="$cache/$name-$version"
   # shellcheck disable=SC2086 # one binary per word
@@ -166,7 +168,7 @@ while IFS=$'\x1f' read -r -u 3 name module version pkgs bins ldflags expect stub
     result="reused" why=""
   elif [ -n "$budget" ] && [ "$SECONDS" -ge "$budget" ]; then
     result="NOT BUILT" why=": the budget of ${budget} s was spent before it could start"
-  elif why="$(build "$name" "$module" "$version" "$pkgs" "$bins" "$ldflags" "$expect" "$stubs" "$cache/logs/$name-$version.log")"; then
+  elif why="$(build "$name" "$module" "$version" "$pkgs" "$bins" "$ldflags" "$expect" "$stubs" "$wrapper" "$cache/logs/$name-$version.log")"; then
     result="built"
   else
     result="NOT BUILT" why=": $why (log: $cache/logs/$name-$version.log)"
