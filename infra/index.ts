@@ -3,7 +3,7 @@
  * composes the components (components/, one folder each), wiring each to the others' outputs:
  *
  *   platform       cluster add-ons, the namespace, the TLS issuer
- *   data           Redis
+ *   data           Redis and its verified backups
  *   service        the image and the AppService
  *   observability  Prometheus with the SLO and cause alerts, Alertmanager, kube-state-metrics, Grafana
  *   edge           the route (Gateway API or Ingress) with TLS: the API, and Grafana when published
@@ -30,7 +30,9 @@ import {
   type NetworkPeer,
   ReceiverKind,
   Prometheus,
+  Pushgateway,
   Redis,
+  RedisBackup,
   RedisMode,
   TlsIssuer,
   PROMETHEUS_DATASOURCE_UID,
@@ -43,6 +45,9 @@ import {
   kubeStateMetricsAddress,
   kubeStateMetricsPeer,
   prometheusPeer,
+  pushgatewayAddress,
+  pushgatewayPeer,
+  redisBackupPeer,
   ruleGroups,
   seriesSelector,
 } from "@platform/components";
@@ -115,7 +120,10 @@ const clusterIssuerName =
 
 // Who scrapes the metrics ports: the stack's own Prometheus (created last, under observability), or one
 // already running in prometheusNamespace.
-const scraper: NetworkPeer = s.prometheus === "deploy" ? prometheusPeer("prometheus") : { namespace: s.prometheusNamespace };
+const deployPrometheus = s.prometheus === "deploy";
+const scraper: NetworkPeer = deployPrometheus ? prometheusPeer("prometheus") : { namespace: s.prometheusNamespace };
+// Where batch jobs (the Redis backups) report to: a Pushgateway beside the stack's own Prometheus.
+const pushgateway = deployPrometheus && s.redisBackups ? { address: pushgatewayAddress("pushgateway", s.namespace), peer: pushgatewayPeer("pushgateway") } : undefined;
 
 // ---------------------------------------------------------------- data
 
@@ -137,6 +145,36 @@ const redis = new Redis(
   },
   providerOpts,
 );
+const sentinel = s.redisMode === "sentinel";
+
+// Verified backups: from an in-sync replica in Sentinel mode, onto their own PVC (docs/backups.md).
+const backupAppName = `${s.appName}-redis-backup`;
+const backups = s.redisBackups
+  ? new RedisBackup(
+      "redis-backup",
+      {
+        namespace: ns,
+        appName: backupAppName,
+        redisHost: sentinel ? undefined : redis.host,
+        sentinels: sentinel ? redis.sentinels : undefined,
+        sentinelMasterName: sentinel ? redis.masterName : undefined,
+        passwordSecretName: redis.passwordSecretName,
+        clientLabels: redis.clientLabels,
+        redisPeer: { podLabels: redis.podSelector },
+        schedule: s.redisBackupSchedule,
+        retainLast: s.redisBackupRetainLast,
+        retainDailyDays: s.redisBackupRetainDailyDays,
+        retainWeeklyWeeks: s.redisBackupRetainWeeklyWeeks,
+        storageSize: s.redisBackupStorageSize,
+        storageClassName: s.redisBackupStorageClass,
+        memory: s.redisBackupMemory,
+        activeDeadlineSeconds: s.redisBackupDeadlineSeconds,
+        pushgatewayUrl: pushgateway ? `http://${pushgateway.address}` : undefined,
+        pushgatewayPeer: pushgateway?.peer,
+      },
+      providerOpts,
+    )
+  : undefined;
 
 // ---------------------------------------------------------------- service
 
@@ -155,7 +193,6 @@ const image = new AppImage("image", {
       : undefined,
 });
 
-const sentinel = s.redisMode === "sentinel";
 const app = new AppService(
   "app",
   {
@@ -198,7 +235,6 @@ const app = new AppService(
 
 // ---------------------------------------------------------------- observability
 
-const deployPrometheus = s.prometheus === "deploy";
 // What the alerts and dashboards look at, named the way Prometheus labels the series it scrapes.
 const selectors = {
   service: seriesSelector(s.namespace, app.podSelector),
@@ -223,6 +259,8 @@ const alertInput = {
   selectors,
   slo,
   runbookBaseUrl: s.runbookBaseUrl,
+  // Only where the backups report to this stack's Pushgateway.
+  backup: backups && pushgateway ? { intervalSeconds: backups.intervalSeconds, cronJobName: backupAppName, deadlineSeconds: s.redisBackupDeadlineSeconds } : undefined,
 };
 const alertmanager = deployPrometheus
   ? new Alertmanager(
@@ -247,6 +285,8 @@ if (s.prometheus === "operator") {
   );
 }
 
+if (pushgateway) new Pushgateway("pushgateway", { namespace: ns, clients: [prometheusPeer("prometheus"), redisBackupPeer("redis-backup", backupAppName)], storageClassName: s.redisBackupStorageClass }, providerOpts);
+
 if (deployPrometheus) new KubeStateMetrics("kube-state-metrics", { namespace: ns, watchNamespaces: [s.namespace], clients: [prometheusPeer("prometheus")] }, providerOpts);
 
 const prometheus =
@@ -265,6 +305,7 @@ const prometheus =
           alertmanagerAddress: alertmanagerAddress("alertmanager", s.namespace),
           alertmanagerPeer: alertmanagerPeer("alertmanager"),
           kubeStateMetrics: { address: kubeStateMetricsAddress("kube-state-metrics", s.namespace), peer: kubeStateMetricsPeer("kube-state-metrics") },
+          pushgateway,
           ruleGroups: ruleGroups(alertInput),
         },
         providerOpts,
@@ -320,6 +361,7 @@ export const serviceName = app.serviceName;
 export const redisHost = redis.host;
 export const redisSentinels = redis.sentinels;
 export const redisPasswordSecretName = redis.passwordSecretName;
+export const redisBackupCronJob = backups?.cronJobName ?? pulumi.output("");
 export const tlsSecretName = edge.tlsSecretName;
 export const tlsClusterIssuer = pulumi.output(clusterIssuerName ?? "");
 export const prometheusAddress = prometheus?.address ?? pulumi.output("");

@@ -5,7 +5,7 @@
  * the program registers any resource.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { cpuMillis, memoryBytes, minimumMemoryLimitMb } from "@platform/components";
+import { cpuMillis, cronIntervalSeconds, memoryBytes, minimumMemoryLimitMb } from "@platform/components";
 import { z } from "zod";
 import { ENVIRONMENTS, SETTINGS, SETTING_KEYS, type Environment, type KeySpec, type SettingKey } from "./settings";
 
@@ -185,6 +185,12 @@ function crossFieldIssues(s: Values, raw: Readonly<Record<string, unknown>>, rep
   }
   if (s.alertReceiver !== undefined && s.alertReceiver !== "none" && raw["alertReceiverUrl"] === undefined) {
     found.push({ key: "alertReceiverUrl", value: undefined, problem: `required when alertReceiver is "${s.alertReceiver}": \`pulumi config set --secret alertReceiverUrl <url>\`.` });
+  }
+  if (s.redisBackupMemory !== undefined && s.redisMaxMemoryMb !== undefined && memoryBytes(s.redisBackupMemory) < (s.redisMaxMemoryMb + 100) * MIB) {
+    found.push({ key: "redisBackupMemory", value: s.redisBackupMemory, problem: `must be at least redisMaxMemoryMb + 100Mi (${s.redisMaxMemoryMb + 100}Mi): a backup run loads the whole dataset to verify it.` });
+  }
+  if (s.redisBackupSchedule !== undefined && s.redisBackupDeadlineSeconds !== undefined && s.redisBackupDeadlineSeconds > cronIntervalSeconds(s.redisBackupSchedule)) {
+    found.push({ key: "redisBackupDeadlineSeconds", value: s.redisBackupDeadlineSeconds, problem: `must be at most the period of redisBackupSchedule (${cronIntervalSeconds(s.redisBackupSchedule)} s), so runs never pile up.` });
   }
   if (s.grafanaPath !== undefined && s.prometheus !== undefined && s.prometheus !== "deploy") {
     found.push({ key: "grafanaPath", value: s.grafanaPath, problem: `needs prometheus "deploy": only the stack's own Grafana can be published (prometheus is "${s.prometheus}").` });

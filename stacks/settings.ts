@@ -4,7 +4,7 @@
  * validation, the defaults, the README's settings table (`npm run settings-table
  * -w stacks`) and Pulumi.yaml's declarations all follow it.
  */
-import { EVICTION_POLICIES } from "@platform/components";
+import { EVICTION_POLICIES, cronIntervalSeconds } from "@platform/components";
 import { z } from "zod";
 
 export type Environment = "dev" | "prod";
@@ -35,6 +35,13 @@ const dnsName = z
 const cpuQuantity = z.string().regex(/^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$/);
 const memQuantity = z.string().regex(/^[0-9]+(Ki|Mi|Gi|Ti)$/);
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const backupSchedule = z.string().refine((v) => {
+  try {
+    return cronIntervalSeconds(v) > 0;
+  } catch {
+    return false;
+  }
+});
 const imageRef = z.string().regex(/^[a-z0-9]+([._\-/:][a-z0-9]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/i);
 
 export const SETTINGS = {
@@ -306,6 +313,76 @@ export const SETTINGS = {
     dev: false,
     prod: true,
     doc: "Sentinel mode: require one Redis pod per node, so one node cannot take the Sentinel quorum down. Set false on clusters with fewer nodes than Redis pods (spreading is then only preferred).",
+  },
+  redisBackups: {
+    kind: "boolean",
+    schema: z.boolean(),
+    allowed: "true or false",
+    dev: true,
+    prod: true,
+    doc: "Back Redis up on a schedule (RedisBackup): a snapshot from an in-sync replica, compressed with its SHA-256 and a manifest onto a PVC, verified by a load into a throwaway redis-server, pruned by the retention below, its outcome pushed to a Pushgateway (prometheus: deploy) for the RedisBackupStale and RedisBackupFailed alerts. docs/backups.md says how to list, verify and restore.",
+  },
+  redisBackupSchedule: {
+    kind: "string",
+    schema: backupSchedule,
+    allowed: 'a cron schedule in UTC: "M * * * *", "M */N * * *", "*/N * * * *", "M H * * *" or "M H * * D"',
+    dev: "0 */6 * * *",
+    prod: "0 * * * *",
+    doc: "When backups run. With appendfsync everysec, the recovery point is about 1 s while Redis' volume survives, and one schedule period (plus a run's duration) when it does not.",
+  },
+  redisBackupRetainLast: {
+    kind: "integer",
+    schema: int(1, 1000),
+    allowed: "an integer from 1 to 1000",
+    dev: 4,
+    prod: 24,
+    doc: "Backups kept whatever their age. The newest verified backup is never deleted.",
+  },
+  redisBackupRetainDailyDays: {
+    kind: "integer",
+    schema: int(0, 366),
+    allowed: "an integer from 0 to 366",
+    dev: 2,
+    prod: 7,
+    doc: "Also keep the newest backup of each of this many last days.",
+  },
+  redisBackupRetainWeeklyWeeks: {
+    kind: "integer",
+    schema: int(0, 520),
+    allowed: "an integer from 0 to 520",
+    dev: 0,
+    prod: 4,
+    doc: "Also keep the newest backup of each of this many last ISO weeks.",
+  },
+  redisBackupStorageSize: {
+    kind: "string",
+    schema: memQuantity,
+    allowed: "a storage quantity such as 10Gi",
+    dev: "1Gi",
+    prod: "10Gi",
+    doc: "Size of the backups' PVC (kept when the stack is destroyed). A compressed snapshot is typically a third of the dataset or less.",
+  },
+  redisBackupStorageClass: {
+    kind: "string",
+    schema: dnsName.or(dnsLabel),
+    allowed: "a StorageClass name",
+    doc: "StorageClass of the backups' PVC; pick one on other disks than Redis' own where the cluster has one. Unset: the cluster's default class.",
+  },
+  redisBackupMemory: {
+    kind: "string",
+    schema: memQuantity,
+    allowed: "a memory quantity of at least redisMaxMemoryMb + 100Mi, such as 256Mi",
+    dev: "256Mi",
+    prod: "1Gi",
+    doc: "Memory request and limit of a backup run: the verification loads the whole dataset into a throwaway redis-server.",
+  },
+  redisBackupDeadlineSeconds: {
+    kind: "integer",
+    schema: int(60, 86400),
+    allowed: "an integer from 60 to 86400, at most the schedule's period",
+    dev: 1800,
+    prod: 1800,
+    doc: "A backup run is stopped after this long (activeDeadlineSeconds); RedisBackupFailed fires for a run past it without success.",
   },
   edgeMode: {
     kind: "string",

@@ -32,6 +32,11 @@ export interface PrometheusArgs {
    * its host:port and its pods for the egress rule. @default unset: no workload-state metrics
    */
   readonly kubeStateMetrics?: { readonly address: string; readonly peer: NetworkPeer };
+  /**
+   * A Pushgateway to scrape (job `pushgateway`, keeping the labels the batch jobs pushed): its host:port and its
+   * pods for the egress rule. @default unset: no pushed metrics (the Redis backups push theirs there)
+   */
+  readonly pushgateway?: { readonly address: string; readonly peer: NetworkPeer };
   /** How often targets are scraped and rules evaluated. @default "30s" */
   readonly scrapeInterval?: string;
   /** Keep samples this long. @default "15d" */
@@ -65,6 +70,7 @@ export interface ResolvedPrometheusArgs {
   readonly alertmanagerAddress?: string;
   readonly alertmanagerPeer?: NetworkPeer;
   readonly kubeStateMetrics?: { readonly address: string; readonly peer: NetworkPeer };
+  readonly pushgateway?: { readonly address: string; readonly peer: NetworkPeer };
   readonly scrapeInterval: string;
   readonly retentionTime: string;
   readonly retentionSize: string;
@@ -104,6 +110,7 @@ export function resolvePrometheusArgs(name: string, args: PrometheusArgs): Resol
     alertmanagerAddress: args.alertmanagerAddress,
     alertmanagerPeer: args.alertmanagerPeer,
     kubeStateMetrics: args.kubeStateMetrics,
+    pushgateway: args.pushgateway,
     scrapeInterval: duration("scrapeInterval", args.scrapeInterval ?? "30s"),
     retentionTime: duration("retentionTime", args.retentionTime ?? "15d"),
     retentionSize,

@@ -92,8 +92,10 @@ export const EXPORTER_METRICS: Readonly<Record<string, MetricSource>> = {
     metrics: ["alertmanager_notifications_total", "alertmanager_notifications_failed_total", "alertmanager_alerts"],
   },
   backup: {
-    source: "the RedisBackup component's contract (the backup issue): pushed by the backup job after each run",
+    source: "components/redis-backup/redis-backup.sh (push_metrics): pushed to the Pushgateway after every run, success or failure; components/test/redis-backup-script.test.ts reads them back from a real Pushgateway",
     metrics: [
+      "redis_backup_last_run_success",
+      "redis_backup_last_run_timestamp_seconds",
       "redis_backup_last_success_timestamp_seconds",
       "redis_backup_last_verified_timestamp_seconds",
       "redis_backup_duration_seconds",

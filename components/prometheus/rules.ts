@@ -67,8 +67,17 @@ export interface AlertRulesInput {
   readonly slo: SloTargets;
   /** Where the runbook sections live; each alert links `<base>#<alert name in lower case>`. */
   readonly runbookBaseUrl: string;
-  /** The backup CronJob's schedule period, when backups are deployed: stale after twice that. */
-  readonly backupIntervalSeconds?: number;
+  /** The Redis backup CronJob, when backups are deployed (RedisBackup). */
+  readonly backup?: BackupAlertInput;
+}
+
+export interface BackupAlertInput {
+  /** The schedule's period: the newest verified backup is stale after twice that. */
+  readonly intervalSeconds: number;
+  /** The CronJob's name (kube-state-metrics' `cronjob` label). */
+  readonly cronJobName: string;
+  /** Its runs' active deadline: a run scheduled longer ago than this and not successful has failed. */
+  readonly deadlineSeconds: number;
 }
 
 /** The windows of the SRE workbook's multi-window, multi-burn-rate alerts. */
@@ -261,8 +270,10 @@ export function causeAlerts(input: AlertRulesInput): AlertingRule[] {
       ),
     );
   }
-  if (input.backupIntervalSeconds !== undefined) {
-    const stale = 2 * input.backupIntervalSeconds;
+  if (input.backup !== undefined) {
+    const b = input.backup;
+    const stale = 2 * b.intervalSeconds;
+    const cronJob = `${ns}, cronjob="${b.cronJobName}"`;
     alerts.push(
       rule(
         input,
@@ -272,6 +283,17 @@ export function causeAlerts(input: AlertRulesInput): AlertingRule[] {
         "10m",
         "No verified Redis backup in twice the backup interval",
         `The newest backup verified by a restore is older than ${stale} s: losing Redis now would lose more than the backup policy promises.`,
+      ),
+      rule(
+        input,
+        "RedisBackupFailed",
+        "warning",
+        // The job's own report; or, for a run that died before it could report (OOM-killed while verifying, image
+        // not pulled), kube-state-metrics: the last scheduled run is past its deadline and did not succeed.
+        `max(redis_backup_last_run_success{${ns}}) == 0 or (max(kube_cronjob_status_last_schedule_time{${cronJob}}) > (max(kube_cronjob_status_last_successful_time{${cronJob}}) or vector(0)) and time() - max(kube_cronjob_status_last_schedule_time{${cronJob}}) > ${b.deadlineSeconds})`,
+        "5m",
+        "The last Redis backup run failed",
+        "The last run of the Redis backup CronJob failed; until a run succeeds, the newest verified backup keeps ageing. Its log says why.",
       ),
     );
   }

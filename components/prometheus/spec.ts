@@ -65,6 +65,8 @@ export function prometheusConfig(r: ResolvedPrometheusArgs): object {
       ...(r.alertmanagerAddress ? [{ job_name: "alertmanager", static_configs: [{ targets: [r.alertmanagerAddress] }] }] : []),
       // Its series describe other pods: their namespace and pod labels must win over the target's.
       ...(r.kubeStateMetrics ? [{ job_name: "kube-state-metrics", honor_labels: true, static_configs: [{ targets: [r.kubeStateMetrics.address] }] }] : []),
+      // The same for the batch jobs' grouping labels (job, namespace, redis) on what they pushed.
+      ...(r.pushgateway ? [{ job_name: "pushgateway", honor_labels: true, static_configs: [{ targets: [r.pushgateway.address] }] }] : []),
       podScrapeConfig(r),
       ...(r.scrapeKubelet ? [kubeletScrapeConfig(r)] : []),
     ],
@@ -176,6 +178,7 @@ export function networkPolicySpec(r: ResolvedPrometheusArgs, selector: Labels): 
       ...r.scrapeNamespaces.map((namespace) => ({ to: [peerSelector({ namespace })], ports: tcpPorts([...METRICS_PORT_NAMES]) })),
       ...(r.alertmanagerPeer ? [{ to: [peerSelector(r.alertmanagerPeer)], ports: tcpPorts(r.alertmanagerPeer.ports ?? [9093]) }] : []),
       ...(r.kubeStateMetrics ? [{ to: [peerSelector(r.kubeStateMetrics.peer)], ports: tcpPorts(r.kubeStateMetrics.peer.ports ?? [8080]) }] : []),
+      ...(r.pushgateway ? [{ to: [peerSelector(r.pushgateway.peer)], ports: tcpPorts(r.pushgateway.peer.ports ?? [9091]) }] : []),
     ],
   };
 }

@@ -30,10 +30,10 @@ const prod: AlertRulesInput = {
   selectors,
   slo: { availability: 0.999, latency: 0.99, latencyThresholdSeconds: 0.25, windowDays: 30 },
   runbookBaseUrl: "https://example.com/docs/runbooks.md",
-  backupIntervalSeconds: 3600,
+  backup: { intervalSeconds: 3600, cronJobName: "notes-redis-backup", deadlineSeconds: 1800 },
 };
 /** Dev-like: standalone Redis, fixed replicas, no backups. */
-const dev: AlertRulesInput = { ...prod, hpaName: undefined, redisReplicas: 1, sentinelMasterName: undefined, selectors: { ...selectors, sentinel: undefined }, backupIntervalSeconds: undefined };
+const dev: AlertRulesInput = { ...prod, hpaName: undefined, redisReplicas: 1, sentinelMasterName: undefined, selectors: { ...selectors, sentinel: undefined }, backup: undefined };
 
 const alertsOf = (input: AlertRulesInput): AlertingRule[] => [...burnRateAlerts(input), ...causeAlerts(input)];
 const runbook = fs.readFileSync(path.resolve(__dirname, "..", "..", "docs", "runbooks.md"), "utf8");
@@ -77,7 +77,7 @@ describe("rule groups", () => {
 
   it("alerts on replication, Sentinel quorum, the autoscaler and backups only where the stack has them", () => {
     const names = (input: AlertRulesInput) => alertsOf(input).map((a) => a.alert);
-    for (const only of ["RedisReplicationBroken", "RedisSentinelQuorumLost", "ServiceAutoscalerAtMax", "RedisBackupStale"]) {
+    for (const only of ["RedisReplicationBroken", "RedisSentinelQuorumLost", "ServiceAutoscalerAtMax", "RedisBackupStale", "RedisBackupFailed"]) {
       expect(names(prod)).toContain(only);
       expect(names(dev)).not.toContain(only);
     }
@@ -96,8 +96,11 @@ interface Case {
   /** Labels of the firing alert besides alertname and severity (empty: an alert without labels). */
   readonly labels?: Record<string, string>;
 }
-/** A firing and a silent case for every alert: same series shape, values that cross the threshold or do not. */
-const CASES: Record<string, { fire: Case; silent: Case }> = {
+/**
+ * A firing and a silent case for every alert: same series shape, values that cross the threshold or do not.
+ * An alert with two ways to fire has a firing case for each.
+ */
+const CASES: Record<string, { fire: Case | Case[]; silent: Case }> = {
   AvailabilityErrorBudgetBurnFast: {
     fire: { series: requests("0+10x200", "0+90x200"), evalTime: "70m" },
     silent: { series: requests("0+0x200", "0+100x200"), evalTime: "70m" },
@@ -213,6 +216,30 @@ const CASES: Record<string, { fire: Case; silent: Case }> = {
     fire: { series: [['redis_backup_last_verified_timestamp_seconds{namespace="notes", job="pushgateway"}', "0x200"]], evalTime: "180m" },
     silent: { series: [['redis_backup_last_verified_timestamp_seconds{namespace="notes", job="pushgateway"}', "0+60x200"]], evalTime: "180m" },
   },
+  RedisBackupFailed: {
+    fire: [
+      // The run reported its failure.
+      { series: [['redis_backup_last_run_success{namespace="notes", job="pushgateway"}', "1x10 0x20"]], evalTime: "25m" },
+      // A run scheduled at 10m died without a report (the last report is an old success): 40 min later it is past its 30 min deadline.
+      {
+        series: [
+          ['redis_backup_last_run_success{namespace="notes", job="pushgateway"}', "1x60"],
+          [`kube_cronjob_status_last_schedule_time{${ksm}, cronjob="notes-redis-backup"}`, "0x10 600x50"],
+          [`kube_cronjob_status_last_successful_time{${ksm}, cronjob="notes-redis-backup"}`, "60x60"],
+        ],
+        evalTime: "50m",
+      },
+    ],
+    // The run scheduled at 10m succeeded at 12m.
+    silent: {
+      series: [
+        ['redis_backup_last_run_success{namespace="notes", job="pushgateway"}', "1x60"],
+        [`kube_cronjob_status_last_schedule_time{${ksm}, cronjob="notes-redis-backup"}`, "0x10 600x50"],
+        [`kube_cronjob_status_last_successful_time{${ksm}, cronjob="notes-redis-backup"}`, "60x12 720x48"],
+      ],
+      evalTime: "50m",
+    },
+  },
 };
 
 function requests(errors: string, ok: string): [string, string][] {
@@ -243,35 +270,37 @@ function promtoolTests(alerts: AlertingRule[]): object {
     tests: alerts.flatMap((a) => {
       const c = CASES[a.alert];
       if (!c) throw new Error(`no promtool cases for ${a.alert}: add a firing and a silent one to CASES`);
-      const labels = c.fire.labels ?? {};
-      const fire = {
-        name: `${a.alert} fires`,
-        interval: "1m",
-        input_series: c.fire.series.map(([series, values]) => ({ series, values })),
-        alert_rule_test: [
-          {
-            eval_time: c.fire.evalTime,
-            alertname: a.alert,
-            exp_alerts: [
-              {
-                exp_labels: { ...labels, ...a.labels },
-                exp_annotations: {
-                  summary: render(a.annotations.summary, labels),
-                  description: render(a.annotations.description, labels),
-                  runbook_url: a.annotations.runbook_url,
+      const fires = (Array.isArray(c.fire) ? c.fire : [c.fire]).map((f, i, all) => {
+        const labels = f.labels ?? {};
+        return {
+          name: `${a.alert} fires${all.length > 1 ? ` (case ${i + 1})` : ""}`,
+          interval: "1m",
+          input_series: f.series.map(([series, values]) => ({ series, values })),
+          alert_rule_test: [
+            {
+              eval_time: f.evalTime,
+              alertname: a.alert,
+              exp_alerts: [
+                {
+                  exp_labels: { ...labels, ...a.labels },
+                  exp_annotations: {
+                    summary: render(a.annotations.summary, labels),
+                    description: render(a.annotations.description, labels),
+                    runbook_url: a.annotations.runbook_url,
+                  },
                 },
-              },
-            ],
-          },
-        ],
-      };
+              ],
+            },
+          ],
+        };
+      });
       const silent = {
         name: `${a.alert} stays silent`,
         interval: "1m",
         input_series: c.silent.series.map(([series, values]) => ({ series, values })),
         alert_rule_test: [{ eval_time: c.silent.evalTime, alertname: a.alert, exp_alerts: [] }],
       };
-      return [fire, silent];
+      return [...fires, silent];
     }),
   };
 }

@@ -354,6 +354,7 @@ describe("a Sentinel set", () => {
         return undefined;
       }
     });
+    await waitFor("the replica to hold every key", 10_000, async () => ((await replica.client.dbsize()) === 1000 ? true : undefined));
     const store = path.join(root, "store-sentinel");
     const env = { SENTINEL_HOSTS: `127.0.0.1:${sentinelPort}`, SENTINEL_MASTER: "main", REDIS_PASSWORD: PASSWORD, BACKUP_DIR: store, SCRATCH_DIR: path.join(root, "scratch") };
     const backup = await runBackupScript(["backup"], env);
