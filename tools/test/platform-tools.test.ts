@@ -18,6 +18,7 @@ interface Tool {
   ldflags?: string[];
   versionOutput: string;
   stubFiles?: string[];
+  wrapper?: boolean;
   note?: string;
 }
 
@@ -35,7 +36,7 @@ describe("tools/platform-tools.json", () => {
   });
 
   it.each(table.tools.map((t) => [t.name, t] as const))("%s is a well-formed row", (_, t) => {
-    const known = ["name", "module", "version", "release", "binaries", "ldflags", "versionOutput", "stubFiles", "note"];
+    const known = ["name", "module", "version", "release", "binaries", "ldflags", "versionOutput", "stubFiles", "wrapper", "note"];
     expect(Object.keys(t).filter((k) => !known.includes(k))).toEqual([]);
     expect(t.name).toMatch(/^[a-z0-9_-]+$/);
     expect(t.module).toMatch(/^[a-z0-9.-]+\.[a-z]+(\/[A-Za-z0-9._~-]+)+$/);
@@ -55,6 +56,7 @@ describe("tools/platform-tools.json", () => {
     }
     expect(t.versionOutput).toContain("{release}");
     for (const f of t.stubFiles ?? []) expect(f).toMatch(/^(?!\/)(?!.*\.\.)[A-Za-z0-9_./-]+$/);
+    if ("wrapper" in t) expect(t.wrapper).toBe(true);
   });
 
   it("names each tool and each binary once", () => {

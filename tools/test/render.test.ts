@@ -142,6 +142,24 @@ describe("what each stack deploys", () => {
   });
 });
 
+describe("backups", () => {
+  it("prod: an hourly CronJob snapshotting through the Sentinels, reporting to the Pushgateway that Prometheus scrapes, alerting when stale or failed", () => {
+    const { objects, summary } = readRendered((stacks["prod"] as { out: string }).out);
+    const cron = objects.find((o) => o.kind === "CronJob") as K8sObject;
+    const spec = cron["spec"] as { schedule: string; concurrencyPolicy: string; jobTemplate: { spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } } };
+    expect(spec).toMatchObject({ schedule: "0 * * * *", concurrencyPolicy: "Forbid" });
+    const env = Object.fromEntries(spec.jobTemplate.spec.template.spec.containers[0]?.env.map((e) => [e.name, e.value]) ?? []);
+    expect(env["SENTINEL_HOSTS"]).toMatch(/^redis-0\.redis-headless-[0-9a-f]{8}\.notes\.svc:26379,/);
+    expect(env["PUSHGATEWAY_URL"]).toBe("http://pushgateway.notes.svc:9091");
+    expect(summary.outputs["redisBackupCronJob"]).toBe(cron.metadata.name);
+    const config = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("prometheus-config")) as K8sObject;
+    expect(JSON.stringify(config["data"])).toContain("job_name: pushgateway\\n    honor_labels: true");
+    const rules = JSON.stringify(objects.filter((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("prometheus-rules")));
+    expect(rules).toContain("alert: RedisBackupStale");
+    expect(rules).toContain(`cronjob=\\\"${cron.metadata.name}\\\"`);
+  });
+});
+
 describe("the service accepts what the platform gives it", () => {
   it.each(["dev", "prod"])("%s: the rendered environment passes app/'s own config loader", (stack) => {
     // The service's loader is the contract: every variable the Deployment sets must parse there.
@@ -242,6 +260,16 @@ describe("edge variants render cleanly", () => {
           { from: [{ podSelector: { matchLabels: { "app.kubernetes.io/part-of": "notes", "app.kubernetes.io/component": "edge-proxy" } } }], ports: [{ protocol: "TCP", port: 3000 }] },
         ]);
         expect(summary.outputs["grafanaPublicUrl"]).toBe("https://notes.example.com/grafana/");
+      },
+    ],
+    [
+      "backups off: no CronJob, no Pushgateway, no backup alerts",
+      "dev",
+      "config:\n  node-service-platform:redisBackups: false\n",
+      (objects, summary) => {
+        expect(objects.some((o) => o.kind === "CronJob" || o.metadata.name.startsWith("pushgateway"))).toBe(false);
+        expect(JSON.stringify(objects.filter((o) => o.kind === "ConfigMap"))).not.toContain("RedisBackup");
+        expect(summary.outputs["redisBackupCronJob"]).toBe("");
       },
     ],
     [
