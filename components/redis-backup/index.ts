@@ -7,7 +7,7 @@ import { claimSpec, cronJobSpec, networkPolicySpec } from "./spec";
 
 export * from "./args";
 export { BACKUP_SCRIPT_PATH } from "./scripts";
-export { podTemplate as redisBackupPodTemplate } from "./spec";
+export { cronJobSpec as redisBackupCronJobSpec } from "./spec";
 
 /**
  * Verified backups of a Redis (standalone or Sentinel): a CronJob whose run snapshots Redis over the network

@@ -398,6 +398,7 @@ cmd_list() {
 
 cmd_restore() {
   local id="${1:-latest}" merge="${2:-}" work dir keys batch cursor
+  if [ "$id" = "--merge" ]; then id="latest" merge="--merge"; fi
   [ -z "$merge" ] || [ "$merge" = "--merge" ] || usage
   if [ "$id" = "latest" ]; then
     id="$(latest_verified)" || die "no verified backup in $BACKUP_DIR: nothing safe to restore (see: redis-backup.sh list)"
