@@ -50,7 +50,8 @@ node="$(command -v node || true)"
 command -v go >/dev/null || [ ! -x /usr/local/go/bin/go ] || PATH="$PATH:/usr/local/go/bin"
 
 # The table, one line per selected tool, fields separated by \x1f (tabs would merge empty fields):
-# name, module, version, packages, binaries, ldflags, what --version must print, stub files, wrapper (1 or empty).
+# name, module, version, packages, binaries, ldflags, what the version command must print, stub files, wrapper (1 or
+# empty), the version command's arguments.
 # shellcheck disable=SC2016 # JavaScript in single quotes
 rows="$("$node" -e '
   const [file, only] = process.argv.slice(1);
@@ -65,7 +66,7 @@ rows="$("$node" -e '
   const fill = (s, t) => s.replaceAll("{version}", t.version).replaceAll("{release}", t.release);
   for (const t of tools.filter((t) => wanted.includes(t.name))) {
     console.log([t.name, t.module, t.version, t.binaries.map((b) => b.package).join(" "), t.binaries.map((b) => b.binary).join(" "),
-      (t.ldflags ?? []).map((f) => fill(f, t)).join(" "), fill(t.versionOutput, t), (t.stubFiles ?? []).join(" "), t.wrapper ? "1" : ""].join("\x1f"));
+      (t.ldflags ?? []).map((f) => fill(f, t)).join(" "), fill(t.versionOutput, t), (t.stubFiles ?? []).join(" "), t.wrapper ? "1" : "", (t.versionArgs ?? ["--version"]).join(" ")].join("\x1f"));
   }' "$table" "$only")" || exit 2
 
 mkdir -p "$cache/bin" "$cache/logs"
@@ -75,13 +76,15 @@ if command -v flock >/dev/null; then
   rm -rf "$cache"/.build-* # left by a run that was killed: with the lock, no other run is using them
 fi
 
-# runs DIR EXPECT BINARY...: every binary is in DIR/bin, runs --version and prints EXPECT.
+# runs DIR EXPECT BINARY...: every binary is in DIR/bin, and running it with $version_args (--version, or what the
+# table says) prints EXPECT.
 runs() {
   local dir="$1" expect="$2" b out
   shift 2
   for b in "$@"; do
     [ -x "$dir/bin/$b" ] || return 1
-    out="$(timeout 30 "$dir/bin/$b" --version 2>&1)" || return 1
+    # shellcheck disable=SC2086 # one argument per word
+    out="$(timeout 30 "$dir/bin/$b" $version_args 2>&1)" || return 1
     [[ "$out" == *"$expect"* ]] || return 1
   done
 }
@@ -151,7 +154,7 @@ build() {
   fi
   # shellcheck disable=SC2086 # one binary per word
   if ! runs "$tmp/out" "$expect" $bins; then
-    echo "built, but not every binary prints '$expect' for --version"
+    echo "built, but not every binary prints '$expect' for $version_args"
     return 1
   fi
   printf 'module %s@%s\nbuilt %s with %s\nldflags %s\n' "$module" "$version" "$(date -u +%FT%TZ)" "$(go version)" "$ldflags" >"$tmp/out/BUILD-INFO"
@@ -160,7 +163,7 @@ build() {
 }
 
 missing=0
-while IFS=$'\x1f' read -r -u 3 name module version pkgs bins ldflags expect stubs wrapper; do
+while IFS=$'\x1f' read -r -u 3 name module version pkgs bins ldflags expect stubs wrapper version_args; do
   start=$SECONDS
   dir="$cache/$name-$version"
   # shellcheck disable=SC2086 # one binary per word

@@ -10,10 +10,12 @@
 #   redis-backup.sh restore [<id>|latest] [--merge]
 #                                           restore a verified backup into the live Redis (its master)
 #
-# A backup is a folder <BACKUP_DIR>/<id>/ (id: UTC time, e.g. 20261202T133000Z) holding dump.rdb.gz,
-# SHA256SUMS and manifest.json, and verified.json once a restore of it into a throwaway redis-server
-# held every key of the manifest. It is assembled under <BACKUP_DIR>/.incomplete/ and renamed into place
-# whole, so a backup that is visible is complete; verified.json too is written aside and renamed.
+# A backup is a folder <id>/ (id: UTC time, e.g. 20261202T133000Z) holding dump.rdb.gz, SHA256SUMS and
+# manifest.json, and verified.json once a restore of it into a throwaway redis-server held every key of the
+# manifest. A backup counts only once its manifest is there, and the manifest is written last: on a volume
+# (BACKUP_TARGET=pvc) the folder is assembled under .incomplete/ and renamed into place whole; in object
+# storage (BACKUP_TARGET=s3) the manifest is uploaded after the files it describes, and removed first.
+# verified.json is written in one step too (renamed into place, or one PUT).
 #
 # Environment (the CronJob sets it; the tests set their own):
 #   REDIS_HOST, REDIS_PORT            a standalone Redis; or
@@ -21,7 +23,10 @@
 #                                     comes from an in-sync replica (sparing the master), a restore goes to
 #                                     the master and the replicas resync from it
 #   REDIS_PASSWORD                    from the Redis password Secret (passed to redis-cli as REDISCLI_AUTH)
-#   BACKUP_DIR (/backups)  SCRATCH_DIR (/scratch)
+#   BACKUP_TARGET                     pvc (default): BACKUP_DIR (/backups), a mounted volume; or
+#                                     s3: S3_ENDPOINT (https://...), S3_BUCKET, S3_PREFIX (redis-backups),
+#                                     AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION (us-east-1), with s5cmd
+#   SCRATCH_DIR (/scratch)
 #   RETAIN_LAST (7)  RETAIN_DAILY_DAYS (7)  RETAIN_WEEKLY_WEEKS (4)
 #   PUSHGATEWAY_URL                   http://host:port: where the outcome is pushed (unset: logs only)
 #   BACKUP_NAMESPACE, BACKUP_REDIS    the grouping labels of the pushed metrics
@@ -29,7 +34,10 @@
 set -euo pipefail
 umask 077
 
+BACKUP_TARGET="${BACKUP_TARGET:-pvc}"
 BACKUP_DIR="${BACKUP_DIR:-/backups}"
+S3_PREFIX="${S3_PREFIX:-redis-backups}"
+export AWS_REGION="${AWS_REGION:-us-east-1}"
 SCRATCH_DIR="${SCRATCH_DIR:-/scratch}"
 REDIS_PORT="${REDIS_PORT:-6379}"
 SENTINEL_MASTER="${SENTINEL_MASTER:-main}"
@@ -179,10 +187,35 @@ stop_throwaway() {
 
 # ------------------------------------------------------------------ the store
 
-manifest_field() { sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\)\"\{0,1\}[,}].*/\1/p" "$1" | head -n1; }
+# Where the backups are, for messages.
+store_name() { if [ "$BACKUP_TARGET" = "s3" ]; then echo "s3://$S3_BUCKET/$S3_PREFIX"; else echo "$BACKUP_DIR"; fi; }
+
+s3() { timeout 600 s5cmd --endpoint-url "$S3_ENDPOINT" "$@"; }
+s3_url() { echo "s3://$S3_BUCKET/$S3_PREFIX/$1"; }
+
+# Fails with a clear line when the target cannot be used at all.
+store_check() {
+  case "$BACKUP_TARGET" in
+    pvc)
+      mkdir -p "$BACKUP_DIR" 2>/dev/null || true
+      if [ ! -d "$BACKUP_DIR" ] || [ ! -w "$BACKUP_DIR" ]; then die "the backup target $BACKUP_DIR is not a writable directory"; fi
+      ;;
+    s3)
+      command -v s5cmd >/dev/null || die "BACKUP_TARGET=s3 needs s5cmd on the PATH"
+      if [ -z "${S3_ENDPOINT:-}" ] || [ -z "${S3_BUCKET:-}" ]; then die "BACKUP_TARGET=s3 needs S3_ENDPOINT and S3_BUCKET"; fi
+      s3 ls "s3://$S3_BUCKET" >/dev/null 2>&1 || s3 ls "s3://$S3_BUCKET" 2>&1 | grep -qi "no object found" ||
+        die "cannot list bucket $S3_BUCKET at $S3_ENDPOINT: $(s3 ls "s3://$S3_BUCKET" 2>&1 | tail -n1)"
+      ;;
+    *) die "BACKUP_TARGET must be pvc or s3, not '$BACKUP_TARGET'" ;;
+  esac
+}
 
 # Complete backups (those with a manifest), oldest first.
 backup_ids() {
+  if [ "$BACKUP_TARGET" = "s3" ]; then
+    s3 ls "$(s3_url '*/manifest.json')" 2>/dev/null | awk '{print $NF}' | sed -n 's|^\([^/]*\)/manifest\.json$|\1|p' | sort
+    return 0
+  fi
   local d
   [ -d "$BACKUP_DIR" ] || return 0
   for d in "$BACKUP_DIR"/*/; do
@@ -190,7 +223,85 @@ backup_ids() {
   done | sort
 }
 
-is_verified() { [ -f "$BACKUP_DIR/$1/verified.json" ]; }
+# store_read ID FILE: the file's content on stdout.
+store_read() {
+  if [ "$BACKUP_TARGET" = "s3" ]; then s3 cat "$(s3_url "$1/$2")"; else cat "$BACKUP_DIR/$1/$2"; fi
+}
+
+is_verified() {
+  if [ "$BACKUP_TARGET" = "s3" ]; then s3 ls "$(s3_url "$1/verified.json")" >/dev/null 2>&1; else [ -f "$BACKUP_DIR/$1/verified.json" ]; fi
+}
+
+# store_fetch ID DIR: the backup's files into DIR (the folder itself on a volume is read in place: copied anyway,
+# so that verify and restore read exactly what they check).
+store_fetch() {
+  mkdir -p "$2"
+  if [ "$BACKUP_TARGET" = "s3" ]; then
+    s3 cp "$(s3_url "$1/*")" "$2/" >/dev/null
+  else
+    cp "$BACKUP_DIR/$1/"* "$2/"
+  fi
+}
+
+# store_write SRC_DIR ID: SRC_DIR's files become backup ID; the manifest counts it, so it comes last.
+store_write() {
+  local src="$1" id="$2"
+  if [ "$BACKUP_TARGET" = "s3" ]; then
+    s3 ls "$(s3_url "$id/manifest.json")" >/dev/null 2>&1 && die "backup $id already exists"
+    s3 cp "$src/dump.rdb.gz" "$(s3_url "$id/dump.rdb.gz")" >/dev/null
+    s3 cp "$src/SHA256SUMS" "$(s3_url "$id/SHA256SUMS")" >/dev/null
+    s3 cp "$src/manifest.json" "$(s3_url "$id/manifest.json")" >/dev/null
+    return
+  fi
+  local staging="$BACKUP_DIR/.incomplete/$id"
+  [ ! -e "$BACKUP_DIR/$id" ] || die "backup $id already exists"
+  mkdir -p "$BACKUP_DIR/.incomplete"
+  rm -rf "$staging"
+  mkdir "$staging"
+  cp "$src/dump.rdb.gz" "$src/SHA256SUMS" "$src/manifest.json" "$staging/"
+  sync "$staging"/* 2>/dev/null || sync
+  mv "$staging" "$BACKUP_DIR/$id"
+  sync "$BACKUP_DIR" 2>/dev/null || true
+}
+
+# store_mark_verified ID FILE: FILE becomes the backup's verified.json, in one step.
+store_mark_verified() {
+  if [ "$BACKUP_TARGET" = "s3" ]; then
+    s3 cp "$2" "$(s3_url "$1/verified.json")" >/dev/null
+  else
+    cp "$2" "$BACKUP_DIR/$1/.verified.json.tmp"
+    mv "$BACKUP_DIR/$1/.verified.json.tmp" "$BACKUP_DIR/$1/verified.json"
+  fi
+}
+
+# store_delete ID: the manifest goes first, so a deletion cut short never leaves something that looks complete.
+store_delete() {
+  if [ "$BACKUP_TARGET" = "s3" ]; then
+    s3 rm "$(s3_url "$1/manifest.json")" >/dev/null 2>&1 || true
+    s3 rm "$(s3_url "$1/*")" >/dev/null 2>&1 || true
+  else
+    rm -f "$BACKUP_DIR/$1/manifest.json"
+    rm -rf "${BACKUP_DIR:?}/$1"
+  fi
+}
+
+# Leftovers of runs that died more than an hour ago: staging folders, or objects of an id without a manifest.
+store_cleanup_incomplete() {
+  local now="$1" id
+  if [ "$BACKUP_TARGET" = "s3" ]; then
+    local complete
+    complete=" $(backup_ids | tr '\n' ' ') "
+    for id in $(s3 ls "$(s3_url '*')" 2>/dev/null | awk '{print $NF}' | cut -d/ -f1 | sort -u); do
+      [[ "$complete" == *" $id "* ]] && continue
+      epoch="$(id_epoch "$id" 2>/dev/null)" || continue
+      if [ $((now - epoch)) -gt 3600 ]; then s3 rm "$(s3_url "$id/*")" >/dev/null 2>&1 || true; fi
+    done
+    return 0
+  fi
+  find "$BACKUP_DIR/.incomplete" -mindepth 1 -maxdepth 1 -mmin +60 -exec rm -rf {} + 2>/dev/null || true
+}
+
+manifest_field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\)\"\{0,1\}[,}].*/\1/p" | head -n1; }
 
 latest_verified() {
   local id
@@ -201,20 +312,9 @@ latest_verified() {
 }
 
 # id_epoch ID: seconds since the epoch of a backup id (20261202T133000Z).
-id_epoch() { date -u -d "$(echo "$1" | sed -E 's/^([0-9]{4})([0-9]{2})([0-9]{2})T([0-9]{2})([0-9]{2})([0-9]{2})Z$/\1-\2-\3 \4:\5:\6/')" +%s; }
-
-# store SRC_DIR ID: SRC_DIR's files become backup ID, all at once.
-store() {
-  local src="$1" id="$2" staging="$BACKUP_DIR/.incomplete/$2"
-  [ ! -e "$BACKUP_DIR/$id" ] || die "backup $id already exists"
-  mkdir -p "$BACKUP_DIR/.incomplete"
-  rm -rf "$staging"
-  mkdir "$staging"
-  cp "$src/dump.rdb.gz" "$src/SHA256SUMS" "$staging/"
-  cp "$src/manifest.json" "$staging/manifest.json"
-  sync "$staging"/* 2>/dev/null || sync
-  mv "$staging" "$BACKUP_DIR/$id"
-  sync "$BACKUP_DIR" 2>/dev/null || true
+id_epoch() {
+  [[ "$1" =~ ^[0-9]{8}T[0-9]{6}Z$ ]] || return 1
+  date -u -d "$(echo "$1" | sed -E 's/^([0-9]{4})([0-9]{2})([0-9]{2})T([0-9]{2})([0-9]{2})([0-9]{2})Z$/\1-\2-\3 \4:\5:\6/')" +%s
 }
 
 # ------------------------------------------------------------------ verify
@@ -222,21 +322,26 @@ store() {
 # verify ID: the stored files' checksum, then a load into a throwaway redis-server whose loaded and
 # expired keys must add up to the manifest's key count. Writes verified.json on success.
 verify() {
-  local id="$1" dir="$BACKUP_DIR/$1" work keys loaded expired now
-  [ -f "$dir/manifest.json" ] || die "no complete backup $id in $BACKUP_DIR (see: redis-backup.sh list)"
+  local id="$1" work keys loaded expired now
+  backup_ids | grep -qx "$id" || die "no complete backup $id in $(store_name) (see: redis-backup.sh list)"
   work="$SCRATCH_DIR/verify-$id"
-  rm -rf "$work" && mkdir -p "$work"
-  if ! (cd "$dir" && sha256sum --check --status SHA256SUMS); then
+  rm -rf "$work" && mkdir -p "$work/files"
+  if ! store_fetch "$id" "$work/files"; then
+    rm -rf "$work"
+    log error "could not read backup $id from $(store_name)" backup "$id"
+    return 1
+  fi
+  if ! (cd "$work/files" && sha256sum --check --status SHA256SUMS); then
     rm -rf "$work"
     log error "checksum mismatch: the stored snapshot is not the one that was written" backup "$id"
     return 1
   fi
-  if ! gzip -dc "$dir/dump.rdb.gz" >"$work/dump.rdb"; then
+  if ! gzip -dc "$work/files/dump.rdb.gz" >"$work/dump.rdb"; then
     rm -rf "$work"
     log error "the stored snapshot does not decompress" backup "$id"
     return 1
   fi
-  keys="$(manifest_field "$dir/manifest.json" keys)"
+  keys="$(manifest_field keys <"$work/files/manifest.json")"
   if ! start_throwaway "$work"; then
     stop_throwaway; rm -rf "$work"
     return 1
@@ -244,15 +349,16 @@ verify() {
   loaded="$(tcli INFO persistence | tr -d '\r' | sed -n 's/^rdb_last_load_keys_loaded://p')"
   expired="$(tcli INFO persistence | tr -d '\r' | sed -n 's/^rdb_last_load_keys_expired://p')"
   stop_throwaway
-  rm -rf "$work"
   if [ -z "$loaded" ] || [ $((loaded + expired)) -ne "$keys" ]; then
+    rm -rf "$work"
     log error "the restored snapshot does not hold the manifest's keys" backup "$id" manifest_keys "$keys" loaded "${loaded:-unknown}" expired_on_load "${expired:-unknown}"
     return 1
   fi
   now="$(date -u +%s)"
   printf '{"format":%s,"verified_at":"%s","verified_at_seconds":%s,"keys_loaded":%s,"keys_expired_on_load":%s}\n' \
-    "$FORMAT" "$(date -u -d "@$now" +%Y-%m-%dT%H:%M:%SZ)" "$now" "$loaded" "$expired" >"$dir/.verified.json.tmp"
-  mv "$dir/.verified.json.tmp" "$dir/verified.json"
+    "$FORMAT" "$(date -u -d "@$now" +%Y-%m-%dT%H:%M:%SZ)" "$now" "$loaded" "$expired" >"$work/verified.json"
+  store_mark_verified "$id" "$work/verified.json"
+  rm -rf "$work"
   log info "backup verified by a restore" backup "$id" keys_loaded "$loaded" keys_expired_on_load "$expired"
 }
 
@@ -278,7 +384,7 @@ retention() {
     elif [ $(((now - epoch) / 604800)) -lt "$RETAIN_WEEKLY_WEEKS" ] && [ -z "${kept_week[$week]:-}" ]; then
       keep+=("$id")
     else
-      rm -rf "${BACKUP_DIR:?}/$id"
+      store_delete "$id"
       echo "$id"
       continue
     fi
@@ -286,7 +392,7 @@ retention() {
     kept_day[$day]=1
     kept_week[$week]=1
   done
-  find "$BACKUP_DIR/.incomplete" -mindepth 1 -maxdepth 1 -mmin +60 -exec rm -rf {} + 2>/dev/null || true
+  store_cleanup_incomplete "$now"
 }
 
 # ------------------------------------------------------------------ outcome report
@@ -312,11 +418,11 @@ redis_backup_last_success_timestamp_seconds $(id_epoch "$id")
   fi
   if id="$(latest_verified)"; then
     body+="# TYPE redis_backup_last_verified_timestamp_seconds gauge
-redis_backup_last_verified_timestamp_seconds $(manifest_field "$BACKUP_DIR/$id/verified.json" verified_at_seconds)
+redis_backup_last_verified_timestamp_seconds $(store_read "$id" verified.json | manifest_field verified_at_seconds)
 # TYPE redis_backup_size_bytes gauge
-redis_backup_size_bytes $(manifest_field "$BACKUP_DIR/$id/manifest.json" compressed_bytes)
+redis_backup_size_bytes $(store_read "$id" manifest.json | manifest_field compressed_bytes)
 # TYPE redis_backup_keys gauge
-redis_backup_keys $(manifest_field "$BACKUP_DIR/$id/manifest.json" keys)
+redis_backup_keys $(store_read "$id" manifest.json | manifest_field keys)
 "
   fi
   url="${PUSHGATEWAY_URL#http://}"
@@ -349,8 +455,8 @@ cmd_backup() {
   # Any failure from here on is reported, with what is known of the store.
   BACKUP_START="$start"
   trap on_backup_exit EXIT
-  mkdir -p "$BACKUP_DIR" "$SCRATCH_DIR"
-  [ -w "$BACKUP_DIR" ] || die "the backup target $BACKUP_DIR is not writable"
+  mkdir -p "$SCRATCH_DIR"
+  store_check
   pick_source
   id="$(date -u -d "@$start" +%Y%m%dT%H%M%SZ)"
   work="$SCRATCH_DIR/backup-$id"
@@ -375,7 +481,7 @@ cmd_backup() {
   printf '{"format":%s,"id":"%s","created_at":"%s","source":{"host":%s,"port":%s,"role":"%s","redis_version":"%s"},"keys":%s,"keys_expired_at_snapshot":%s,"rdb_bytes":%s,"compressed_bytes":%s,"sha256":"%s","file":"dump.rdb.gz"}\n' \
     "$FORMAT" "$id" "$(date -u -d "@$start" +%Y-%m-%dT%H:%M:%SZ)" "$(json_string "$SOURCE_HOST")" "$SOURCE_PORT" "$SOURCE_ROLE" "$version" \
     "$keys" "$expired" "$rdb_bytes" "$gz_bytes" "$sum" >"$work/manifest.json"
-  store "$work" "$id"
+  store_write "$work" "$id"
   rm -rf "$work"
   log info "backup stored" backup "$id" keys "$keys" rdb_bytes "$rdb_bytes" compressed_bytes "$gz_bytes" sha256 "$sum"
 
@@ -387,12 +493,14 @@ cmd_backup() {
 }
 
 cmd_list() {
-  local id state
+  local id state manifest
+  store_check
   printf '%-18s %-9s %10s %14s  %s\n' ID STATE KEYS BYTES SOURCE
   for id in $(backup_ids | sort -r); do
     state="complete"; ! is_verified "$id" || state="verified"
-    printf '%-18s %-9s %10s %14s  %s\n' "$id" "$state" "$(manifest_field "$BACKUP_DIR/$id/manifest.json" keys)" \
-      "$(manifest_field "$BACKUP_DIR/$id/manifest.json" compressed_bytes)" "$(manifest_field "$BACKUP_DIR/$id/manifest.json" role)"
+    manifest="$(store_read "$id" manifest.json)"
+    printf '%-18s %-9s %10s %14s  %s\n' "$id" "$state" "$(manifest_field keys <<<"$manifest")" \
+      "$(manifest_field compressed_bytes <<<"$manifest")" "$(manifest_field role <<<"$manifest")"
   done
 }
 
@@ -400,17 +508,19 @@ cmd_restore() {
   local id="${1:-latest}" merge="${2:-}" work dir keys batch cursor
   if [ "$id" = "--merge" ]; then id="latest" merge="--merge"; fi
   [ -z "$merge" ] || [ "$merge" = "--merge" ] || usage
+  store_check
   if [ "$id" = "latest" ]; then
-    id="$(latest_verified)" || die "no verified backup in $BACKUP_DIR: nothing safe to restore (see: redis-backup.sh list)"
+    id="$(latest_verified)" || die "no verified backup in $(store_name): nothing safe to restore (see: redis-backup.sh list)"
   fi
-  dir="$BACKUP_DIR/$id"
-  [ -f "$dir/manifest.json" ] || die "no complete backup $id in $BACKUP_DIR (see: redis-backup.sh list)"
+  backup_ids | grep -qx "$id" || die "no complete backup $id in $(store_name) (see: redis-backup.sh list)"
   is_verified "$id" || die "backup $id was never verified: refusing to restore it (verify it first: redis-backup.sh verify $id)"
   trap 'stop_throwaway' EXIT
   # Nothing live is touched until the stored files match their checksum and load into a throwaway server.
-  (cd "$dir" && sha256sum --check --status SHA256SUMS) || die "backup $id does not match its checksum: it is corrupt; refusing to restore it"
   work="$SCRATCH_DIR/restore-$id"
-  rm -rf "$work" && mkdir -p "$work"
+  rm -rf "$work" && mkdir -p "$work/files"
+  dir="$work/files"
+  store_fetch "$id" "$dir" || die "could not read backup $id from $(store_name)"
+  (cd "$dir" && sha256sum --check --status SHA256SUMS) || die "backup $id does not match its checksum: it is corrupt; refusing to restore it"
   gzip -dc "$dir/dump.rdb.gz" >"$work/dump.rdb" || die "backup $id does not decompress: refusing to restore it"
   start_throwaway "$work" || die "backup $id does not load: refusing to restore it"
   keys="$(tcli DBSIZE)"
@@ -443,6 +553,7 @@ case "${1:-}" in
   verify) [ $# -eq 2 ] || usage; verify "$2" || exit 1 ;;
   prune)
     [ $# -eq 1 ] || usage
+    store_check
     deleted="$(retention | tr '\n' ' ')"
     log info "retention applied" deleted "${deleted:-none}" kept "$(backup_ids | wc -l)"
     ;;

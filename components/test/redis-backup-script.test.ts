@@ -3,13 +3,13 @@
  * a 100,000-key dataset backed up, flushed and restored; corrupt and unverified backups refused; runs
  * killed mid-write; retention; the outcome pushed to a real Pushgateway; a Sentinel set.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { itWithTool } from "../testing";
+import { describeWithTool, itWithTool } from "../testing";
 import { BACKUP_SCRIPT_PATH } from "../redis-backup/scripts";
 import { PASSWORD, type ScriptRun, TestRedis, freePort, runBackupScript, snapshotKeys, storedBackups, waitFor } from "./support/redis-backup";
 
@@ -35,6 +35,14 @@ function envFor(r: TestRedis, store: string, extra: Record<string, string> = {})
 
 function expectCleanLogs(run: ScriptRun): void {
   expect(run.nonJsonLines, "every line on stderr is a JSON log line").toEqual([]);
+}
+
+function spawnSyncText(cmd: string, args: string[], env: Record<string, string>): string {
+  return spawnSync(cmd, args, { encoding: "utf8", env: { ...process.env, ...env } }).stdout;
+}
+
+function spawnSyncStatus(cmd: string, args: string[], env: Record<string, string>): number | null {
+  return spawnSync(cmd, args, { encoding: "utf8", env: { ...process.env, ...env } }).status;
 }
 
 function errorOf(run: ScriptRun): string {
@@ -329,6 +337,80 @@ itWithTool("pushgateway", "reports its outcome to a real Pushgateway, after a su
   // The newest verified backup is still the one before: the report says so, from the store.
   expect(read(afterFailure, "redis_backup_last_verified_timestamp_seconds")).toBe(verifiedAt);
 }, 90_000);
+
+describeWithTool("s5cmd", "the S3 target, against a real S3 server", (s5cmd) => {
+  const bucket = "backups";
+  let live: TestRedis;
+  let env: Record<string, string>;
+  const creds = { AWS_ACCESS_KEY_ID: "backup-test-key", AWS_SECRET_ACCESS_KEY: "backup-test-secret-123" };
+  const objects = (prefix: string): string[] => {
+    const out = spawnSyncText(s5cmd, ["--endpoint-url", env["S3_ENDPOINT"] as string, "ls", `s3://${bucket}/${prefix}*`], creds);
+    return out.split("\n").filter(Boolean).map((l) => l.trim().split(/\s+/).pop() as string).sort();
+  };
+
+  itWithTool("versitygw", "backs up to S3 and restores from it; an upload killed before its manifest is no backup; a corrupt object is refused", async (versitygw) => {
+    const port = await freePort();
+    const s3root = path.join(root, "s3root");
+    fs.mkdirSync(s3root, { recursive: true });
+    const gw = spawn(versitygw, ["--access", creds.AWS_ACCESS_KEY_ID, "--secret", creds.AWS_SECRET_ACCESS_KEY, "--port", `127.0.0.1:${port}`, "posix", s3root], { stdio: "ignore" });
+    processes.push(gw);
+    const endpoint = `http://127.0.0.1:${port}`;
+    await waitFor("versitygw", 15_000, () => (spawnSyncStatus(s5cmd, ["--endpoint-url", endpoint, "mb", `s3://${bucket}`], creds) === 0 ? true : undefined));
+    live = await redis("s3");
+    for (let i = 0; i < 2000; i++) await live.client.set(`k${i}`, `v${i}`, "EX", 3600);
+    env = { ...envFor(live, path.join(root, "unused")), ...creds, BACKUP_TARGET: "s3", S3_ENDPOINT: endpoint, S3_BUCKET: bucket, S3_PREFIX: "notes/redis", PATH: `${path.dirname(s5cmd)}:${process.env["PATH"]}` };
+
+    const backup = await runBackupScript(["backup"], env);
+    expect(backup.code, backup.stderr).toBe(0);
+    expectCleanLogs(backup);
+    const id = backup.logs.at(-1)?.["backup"] as string;
+    expect(objects("notes/redis/")).toEqual([`${id}/SHA256SUMS`, `${id}/dump.rdb.gz`, `${id}/manifest.json`, `${id}/verified.json`]);
+
+    // Killed while uploading, before the manifest: the objects it left are not a backup.
+    const shimDir = path.join(root, "s3-shim");
+    fs.mkdirSync(shimDir, { recursive: true });
+    const flag = path.join(shimDir, "reached");
+    // The shim writes its pid: the script runs s5cmd under timeout(1), which has a process group of its own.
+    fs.writeFileSync(path.join(shimDir, "s5cmd"), `#!/bin/bash\ncase "$*" in *" cp "*manifest.json*) echo $$ > ${flag}; sleep 60 >/dev/null 2>&1 ;; esac\nexec ${s5cmd} "$@"\n`, { mode: 0o755 });
+    await new Promise((r) => setTimeout(r, 1100));
+    let child: ChildProcess | undefined;
+    const killed = runBackupScript(["backup"], { ...env, PATH: `${shimDir}:${env["PATH"]}` }, { detached: true, onSpawn: (c) => (child = c) });
+    const shimPid = await waitFor("the upload to reach the manifest", 30_000, () => (fs.existsSync(flag) && fs.readFileSync(flag, "utf8").trim() ? Number(fs.readFileSync(flag, "utf8")) : undefined), 20);
+    process.kill(-(child?.pid as number), "SIGKILL");
+    process.kill(shimPid, "SIGKILL");
+    await killed;
+    const list = await runBackupScript(["list"], env);
+    expect(list.stdout.trim().split("\n").slice(1).map((l) => l.split(/\s+/).slice(0, 2))).toEqual([[id, "verified"]]);
+
+    // A stored object changed behind the job's back: refused before anything live is touched.
+    await live.client.flushall();
+    await live.client.set("live", "kept");
+    const corrupt = path.join(root, "corrupt.gz");
+    fs.writeFileSync(corrupt, Buffer.from("not the snapshot"));
+    expect(spawnSyncStatus(s5cmd, ["--endpoint-url", endpoint, "cp", corrupt, `s3://${bucket}/notes/redis/${id}/dump.rdb.gz`], creds)).toBe(0);
+    const refused = await runBackupScript(["restore"], env);
+    expect(refused.code).toBe(1);
+    expect(errorOf(refused)).toMatch(/does not match its checksum: it is corrupt/);
+    expect(await live.client.dbsize()).toBe(1);
+
+    // Put it back from a fresh backup, and restore that one: every key and its TTL.
+    await live.client.flushall();
+    for (let i = 0; i < 2000; i++) await live.client.set(`k${i}`, `v${i}`, "EX", 3600);
+    await new Promise((r) => setTimeout(r, 1100));
+    const second = await runBackupScript(["backup"], env);
+    expect(second.code, second.stderr).toBe(0);
+    await live.client.flushall();
+    const restore = await runBackupScript(["restore"], env);
+    expect(restore.code, restore.stderr).toBe(0);
+    expect(restore.logs.at(-1)).toMatchObject({ msg: "restore done", backup: second.logs.at(-1)?.["backup"], keys_restored: 2000 });
+    expect(await live.client.get("k1999")).toBe("v1999");
+    expect(await live.client.ttl("k1999")).toBeGreaterThan(3500);
+
+    const wrongKey = await runBackupScript(["list"], { ...env, AWS_SECRET_ACCESS_KEY: "wrong" });
+    expect(wrongKey.code).toBe(1);
+    expect(errorOf(wrongKey)).toMatch(/cannot list bucket backups at http:\/\/127\.0\.0\.1:\d+/);
+  }, 120_000);
+});
 
 describe("a Sentinel set", () => {
   it("takes the snapshot from an in-sync replica and restores into the master, whose replica resyncs", async () => {

@@ -19,6 +19,7 @@ interface Tool {
   versionOutput: string;
   stubFiles?: string[];
   wrapper?: boolean;
+  versionArgs?: string[];
   note?: string;
 }
 
@@ -36,7 +37,7 @@ describe("tools/platform-tools.json", () => {
   });
 
   it.each(table.tools.map((t) => [t.name, t] as const))("%s is a well-formed row", (_, t) => {
-    const known = ["name", "module", "version", "release", "binaries", "ldflags", "versionOutput", "stubFiles", "wrapper", "note"];
+    const known = ["name", "module", "version", "release", "binaries", "ldflags", "versionOutput", "versionArgs", "stubFiles", "wrapper", "note"];
     expect(Object.keys(t).filter((k) => !known.includes(k))).toEqual([]);
     expect(t.name).toMatch(/^[a-z0-9_-]+$/);
     expect(t.module).toMatch(/^[a-z0-9.-]+\.[a-z]+(\/[A-Za-z0-9._~-]+)+$/);
@@ -48,7 +49,8 @@ describe("tools/platform-tools.json", () => {
     expect(t.binaries.length).toBeGreaterThan(0);
     for (const b of t.binaries) {
       expect(b.package === t.module || b.package.startsWith(`${t.module}/`), b.package).toBe(true);
-      expect(b.binary).toBe(b.package.split("/").pop());
+      // go install names a binary after the package's last element, or the one before a /vN suffix.
+      expect(b.binary).toBe(b.package.replace(/\/v\d+$/, "").split("/").pop());
     }
     for (const flag of t.ldflags ?? []) {
       expect(flag).toMatch(/^-X [A-Za-z0-9_./-]+\.[A-Za-z_][A-Za-z0-9_]*=\S+$/);
