@@ -18,6 +18,7 @@ import {
   AppService,
   AppendFsync,
   Alertmanager,
+  BackupTarget,
   ClusterAddons,
   Edge,
   Grafana,
@@ -161,6 +162,13 @@ const backups = s.redisBackups
         passwordSecretName: redis.passwordSecretName,
         clientLabels: redis.clientLabels,
         redisPeer: { podLabels: redis.podSelector },
+        target: s.redisBackupTarget === "s3" ? BackupTarget.S3 : BackupTarget.Pvc,
+        s3Endpoint: s.redisBackupS3Endpoint,
+        s3Bucket: s.redisBackupS3Bucket,
+        s3Prefix: s.redisBackupS3Prefix,
+        s3Region: s.redisBackupS3Region,
+        s3AccessKeyId: secrets.redisBackupS3AccessKeyId,
+        s3SecretAccessKey: secrets.redisBackupS3SecretAccessKey,
         schedule: s.redisBackupSchedule,
         retainLast: s.redisBackupRetainLast,
         retainDailyDays: s.redisBackupRetainDailyDays,
@@ -362,6 +370,7 @@ export const redisHost = redis.host;
 export const redisSentinels = redis.sentinels;
 export const redisPasswordSecretName = redis.passwordSecretName;
 export const redisBackupCronJob = backups?.cronJobName ?? pulumi.output("");
+export const redisBackupLocation = backups?.location ?? pulumi.output("");
 export const tlsSecretName = edge.tlsSecretName;
 export const tlsClusterIssuer = pulumi.output(clusterIssuerName ?? "");
 export const prometheusAddress = prometheus?.address ?? pulumi.output("");

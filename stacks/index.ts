@@ -192,6 +192,13 @@ function crossFieldIssues(s: Values, raw: Readonly<Record<string, unknown>>, rep
   if (s.redisBackupSchedule !== undefined && s.redisBackupDeadlineSeconds !== undefined && s.redisBackupDeadlineSeconds > cronIntervalSeconds(s.redisBackupSchedule)) {
     found.push({ key: "redisBackupDeadlineSeconds", value: s.redisBackupDeadlineSeconds, problem: `must be at most the period of redisBackupSchedule (${cronIntervalSeconds(s.redisBackupSchedule)} s), so runs never pile up.` });
   }
+  if (s.redisBackups && s.redisBackupTarget === "s3") {
+    need("redisBackupS3Endpoint", `when redisBackupTarget is "s3": the S3 endpoint URL`);
+    need("redisBackupS3Bucket", `when redisBackupTarget is "s3": the bucket`);
+    for (const key of ["redisBackupS3AccessKeyId", "redisBackupS3SecretAccessKey"] as const) {
+      if (raw[key] === undefined) found.push({ key, value: undefined, problem: `required when redisBackupTarget is "s3": \`pulumi config set --secret ${key} ...\`.` });
+    }
+  }
   if (s.grafanaPath !== undefined && s.prometheus !== undefined && s.prometheus !== "deploy") {
     found.push({ key: "grafanaPath", value: s.grafanaPath, problem: `needs prometheus "deploy": only the stack's own Grafana can be published (prometheus is "${s.prometheus}").` });
   }

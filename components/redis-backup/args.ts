@@ -1,11 +1,22 @@
 /** RedisBackup's arguments, their defaults and their validation. */
 import type * as pulumi from "@pulumi/pulumi";
 import { type NetworkPeer, selectorLabels } from "../lib/k8s";
-import { ArgumentError, checkCpu, checkDnsLabel, checkInt, checkLabels, checkMemory } from "../lib/validate";
+import { ArgumentError, checkCpu, checkDnsLabel, checkInt, checkLabels, checkMemory, checkOneOf } from "../lib/validate";
 import { REDIS_IMAGE } from "../redis/args";
 import { PASSWORD_KEY } from "../redis/spec";
 
 const COMPONENT = "RedisBackup";
+
+/** Where the backups are kept. */
+export enum BackupTarget {
+  /** A PersistentVolumeClaim the component creates (kept when the stack is destroyed). */
+  Pvc = "pvc",
+  /** S3-compatible object storage (AWS S3, GCS's S3 API, Ceph, SeaweedFS, ...). */
+  S3 = "s3",
+}
+
+/** The S3 client the job uses for BackupTarget.S3, pinned (the version tools/platform-tools.json builds for the tests). */
+export const S3_CLIENT_IMAGE = "peakcom/s5cmd:v2.3.0";
 
 export interface RedisBackupArgs {
   /** Namespace of every object. @default the Kubernetes provider's namespace */
@@ -38,7 +49,22 @@ export interface RedisBackupArgs {
   readonly retainDailyDays?: number;
   /** And the newest of each of this many last ISO weeks. @default 4 */
   readonly retainWeeklyWeeks?: number;
-  /** Size of the PVC the backups are kept on. @default "2Gi" */
+  /** Where the backups are kept. @default BackupTarget.Pvc */
+  readonly target?: BackupTarget;
+  /** S3 endpoint, e.g. https://s3.eu-west-1.amazonaws.com. Required for BackupTarget.S3. @default unset */
+  readonly s3Endpoint?: string;
+  /** Bucket. Required for BackupTarget.S3. @default unset */
+  readonly s3Bucket?: string;
+  /** Key prefix the backups go under. @default "redis-backups" */
+  readonly s3Prefix?: string;
+  /** Region. @default "us-east-1" */
+  readonly s3Region?: string;
+  /** Access key id and secret key (Pulumi secrets; kept in a Secret the component creates). Required for BackupTarget.S3. */
+  readonly s3AccessKeyId?: pulumi.Input<string>;
+  readonly s3SecretAccessKey?: pulumi.Input<string>;
+  /** Image the job copies its S3 client (a static binary at /s5cmd) from. @default S3_CLIENT_IMAGE */
+  readonly s3ClientImage?: string;
+  /** Size of the PVC the backups are kept on (BackupTarget.Pvc). @default "2Gi" */
   readonly storageSize?: string;
   /** Its StorageClass. @default the cluster's default */
   readonly storageClassName?: pulumi.Input<string>;
@@ -64,8 +90,21 @@ export interface RedisBackupArgs {
   readonly memory?: string;
 }
 
+export interface ResolvedS3Target {
+  readonly endpoint: string;
+  /** The endpoint's port, for the egress rule. */
+  readonly port: number;
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly region: string;
+  readonly clientImage: string;
+}
+
 export interface ResolvedRedisBackupArgs {
   readonly appName: string;
+  readonly target: BackupTarget;
+  /** Set for BackupTarget.S3. */
+  readonly s3: ResolvedS3Target | undefined;
   readonly image: string;
   readonly redisPort: number;
   readonly sentinelMode: boolean;
@@ -110,6 +149,35 @@ export function cronIntervalSeconds(schedule: string): number {
   throw new ArgumentError(COMPONENT, "schedule", schedule, `use one of ${CRON_FORMS}.`);
 }
 
+function resolveS3(args: RedisBackupArgs): ResolvedS3Target {
+  let url: URL | undefined;
+  try {
+    url = new URL(args.s3Endpoint ?? "");
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.pathname !== "/" || url.search) {
+    throw new ArgumentError(COMPONENT, "s3Endpoint", args.s3Endpoint, "set the S3 endpoint URL, e.g. https://s3.eu-west-1.amazonaws.com (no path).");
+  }
+  const bucket = args.s3Bucket ?? "";
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new ArgumentError(COMPONENT, "s3Bucket", args.s3Bucket, "name the bucket (3 to 63 lower-case letters, digits, '.' or '-').");
+  const prefix = args.s3Prefix ?? "redis-backups";
+  if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(prefix)) throw new ArgumentError(COMPONENT, "s3Prefix", prefix, "use path segments of letters, digits, '.', '_' or '-', without leading or trailing '/'.");
+  if (args.s3AccessKeyId === undefined || args.s3SecretAccessKey === undefined) {
+    throw new ArgumentError(COMPONENT, "s3AccessKeyId", null, "set s3AccessKeyId and s3SecretAccessKey (as Pulumi secrets) for the S3 target.");
+  }
+  const clientImage = args.s3ClientImage ?? S3_CLIENT_IMAGE;
+  if (!/[:@]/.test(clientImage.split("/").pop() ?? "")) throw new ArgumentError(COMPONENT, "s3ClientImage", clientImage, "pin a tag or digest.");
+  return {
+    endpoint: url.origin,
+    port: url.port ? Number(url.port) : url.protocol === "https:" ? 443 : 80,
+    bucket,
+    prefix,
+    region: args.s3Region ?? "us-east-1",
+    clientImage,
+  };
+}
+
 /** Pure: validates the args and resolves every default. */
 export function resolveRedisBackupArgs(name: string, args: RedisBackupArgs): ResolvedRedisBackupArgs {
   if ((args.redisHost === undefined) === (args.sentinels === undefined)) {
@@ -127,8 +195,11 @@ export function resolveRedisBackupArgs(name: string, args: RedisBackupArgs): Res
   if (activeDeadlineSeconds > intervalSeconds) {
     throw new ArgumentError(COMPONENT, "activeDeadlineSeconds", activeDeadlineSeconds, `must be at most the schedule's period (${intervalSeconds} s), so runs never pile up.`);
   }
+  const target = checkOneOf(COMPONENT, "target", args.target ?? BackupTarget.Pvc, [BackupTarget.Pvc, BackupTarget.S3]);
   return {
     appName: checkDnsLabel(COMPONENT, "appName", args.appName ?? name),
+    target,
+    s3: target === BackupTarget.S3 ? resolveS3(args) : undefined,
     image,
     redisPort: checkInt(COMPONENT, "redisPort", args.redisPort ?? 6379, 1, 65535),
     sentinelMode: args.sentinels !== undefined,

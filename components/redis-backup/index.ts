@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { recommendedLabels, selectorLabels } from "../lib/k8s";
 import { type RedisBackupArgs, redisBackupCronJobName, resolveRedisBackupArgs } from "./args";
 import { BACKUP_SCRIPT, BACKUP_SCRIPT_NAME } from "./scripts";
-import { claimSpec, cronJobSpec, networkPolicySpec } from "./spec";
+import { S3_ACCESS_KEY_ID_KEY, S3_SECRET_ACCESS_KEY_KEY, claimSpec, cronJobSpec, networkPolicySpec } from "./spec";
 
 export * from "./args";
 export { BACKUP_SCRIPT_PATH } from "./scripts";
@@ -18,8 +18,10 @@ export { cronJobSpec as redisBackupCronJobSpec } from "./spec";
 export class RedisBackup extends pulumi.ComponentResource {
   /** The CronJob's name. */
   readonly cronJobName: pulumi.Output<string>;
-  /** The PVC the backups are kept on. */
+  /** The PVC the backups are kept on (BackupTarget.Pvc), else empty. */
   readonly claimName: pulumi.Output<string>;
+  /** Where the backups are: the PVC's name, or s3://bucket/prefix. */
+  readonly location: pulumi.Output<string>;
   /** The schedule's period in seconds (the stale-backup alert fires after twice that). */
   readonly intervalSeconds: number;
 
@@ -34,14 +36,22 @@ export class RedisBackup extends pulumi.ComponentResource {
 
     const scripts = new k8s.core.v1.ConfigMap(`${name}-scripts`, { metadata: meta, data: { [BACKUP_SCRIPT_NAME]: BACKUP_SCRIPT } }, child);
     // Kept when the stack is destroyed: the backups outlive the Redis they came from.
-    const claim = new k8s.core.v1.PersistentVolumeClaim(`${name}-data`, { metadata: meta, spec: claimSpec(r, args.storageClassName) }, { ...child, retainOnDelete: true });
+    const claim = r.s3 ? undefined : new k8s.core.v1.PersistentVolumeClaim(`${name}-data`, { metadata: meta, spec: claimSpec(r, args.storageClassName) }, { ...child, retainOnDelete: true });
+    const s3Secret = r.s3
+      ? new k8s.core.v1.Secret(
+          `${name}-s3`,
+          { metadata: meta, type: "Opaque", stringData: { [S3_ACCESS_KEY_ID_KEY]: pulumi.secret(args.s3AccessKeyId as pulumi.Input<string>), [S3_SECRET_ACCESS_KEY_KEY]: pulumi.secret(args.s3SecretAccessKey as pulumi.Input<string>) } },
+          { ...child, additionalSecretOutputs: ["data", "stringData"] },
+        )
+      : undefined;
     const cronJob = new k8s.batch.v1.CronJob(
       `${name}-cronjob`,
       {
         metadata: { ...meta, name: redisBackupCronJobName(name, args.appName) },
         spec: cronJobSpec(r, {
           scriptsConfigMapName: scripts.metadata.name,
-          claimName: claim.metadata.name,
+          claimName: claim?.metadata.name,
+          s3SecretName: s3Secret?.metadata.name,
           passwordSecretName: args.passwordSecretName,
           redisHost: args.redisHost,
           sentinels: args.sentinels,
@@ -56,8 +66,9 @@ export class RedisBackup extends pulumi.ComponentResource {
     new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, { metadata: meta, spec: networkPolicySpec(r, selector, args.redisPeer, args.pushgatewayPeer) }, child);
 
     this.cronJobName = cronJob.metadata.name;
-    this.claimName = claim.metadata.name;
+    this.claimName = claim ? claim.metadata.name : pulumi.output("");
+    this.location = r.s3 ? pulumi.output(`s3://${r.s3.bucket}/${r.s3.prefix}`) : this.claimName;
     this.intervalSeconds = r.intervalSeconds;
-    this.registerOutputs({ cronJobName: this.cronJobName, claimName: this.claimName });
+    this.registerOutputs({ cronJobName: this.cronJobName, claimName: this.claimName, location: this.location });
   }
 }

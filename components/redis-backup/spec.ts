@@ -2,17 +2,25 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { DNS_EGRESS, type NetworkPeer, peerSelector, restrictedContainer, restrictedPod, tcpPorts } from "../lib/k8s";
-import type { ResolvedRedisBackupArgs } from "./args";
+import { BackupTarget, type ResolvedRedisBackupArgs } from "./args";
 import { BACKUP_SCRIPT_NAME } from "./scripts";
 
 type Labels = Record<string, string>;
 const REDIS_UID = 999; // the official image's redis user
 export const BACKUP_DIR = "/backups";
 const SENTINEL_PORT = 26379;
+/** Keys of the S3 credentials Secret. */
+export const S3_ACCESS_KEY_ID_KEY = "access-key-id";
+export const S3_SECRET_ACCESS_KEY_KEY = "secret-access-key";
+/** Where the S3 client is copied to, first on the container's PATH. */
+const TOOLS_DIR = "/tools";
 
 export interface RedisBackupParts {
   readonly scriptsConfigMapName: pulumi.Input<string>;
-  readonly claimName: pulumi.Input<string>;
+  /** The backups' PVC (BackupTarget.Pvc). */
+  readonly claimName?: pulumi.Input<string>;
+  /** The S3 credentials Secret (BackupTarget.S3). */
+  readonly s3SecretName?: pulumi.Input<string>;
   readonly passwordSecretName: pulumi.Input<string>;
   readonly redisHost?: pulumi.Input<string>;
   readonly sentinels?: pulumi.Input<string>;
@@ -34,10 +42,26 @@ export function backupEnv(r: ResolvedRedisBackupArgs, parts: RedisBackupParts): 
         { name: "REDIS_HOST", value: parts.redisHost },
         { name: "REDIS_PORT", value: String(r.redisPort) },
       ];
+  const s3 = r.s3;
+  const store: k8s.types.input.core.v1.EnvVar[] = s3
+    ? [
+        { name: "BACKUP_TARGET", value: "s3" },
+        { name: "S3_ENDPOINT", value: s3.endpoint },
+        { name: "S3_BUCKET", value: s3.bucket },
+        { name: "S3_PREFIX", value: s3.prefix },
+        { name: "AWS_REGION", value: s3.region },
+        { name: "AWS_ACCESS_KEY_ID", valueFrom: { secretKeyRef: { name: parts.s3SecretName, key: S3_ACCESS_KEY_ID_KEY } } },
+        { name: "AWS_SECRET_ACCESS_KEY", valueFrom: { secretKeyRef: { name: parts.s3SecretName, key: S3_SECRET_ACCESS_KEY_KEY } } },
+        { name: "PATH", value: `${TOOLS_DIR}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin` },
+      ]
+    : [
+        { name: "BACKUP_TARGET", value: "pvc" },
+        { name: "BACKUP_DIR", value: BACKUP_DIR },
+      ];
   return [
     ...where,
     { name: "REDIS_PASSWORD", valueFrom: { secretKeyRef: { name: parts.passwordSecretName, key: r.passwordSecretKey } } },
-    { name: "BACKUP_DIR", value: BACKUP_DIR },
+    ...store,
     { name: "SCRATCH_DIR", value: "/scratch" },
     { name: "RETAIN_LAST", value: String(r.retainLast) },
     { name: "RETAIN_DAILY_DAYS", value: String(r.retainDailyDays) },
@@ -72,8 +96,13 @@ export function cronJobSpec(r: ResolvedRedisBackupArgs, parts: RedisBackupParts)
   };
 }
 
-/** The job's pod, running `redis-backup.sh ARGS`; the restore command reuses it with other ARGS. */
+/** The job's pod, running `redis-backup.sh ARGS`; tools/redis-backup-job.sh reuses it with other ARGS. */
 export function podTemplate(r: ResolvedRedisBackupArgs, parts: RedisBackupParts, args: string[]): k8s.types.input.core.v1.PodTemplateSpec {
+  const s3 = r.s3;
+  const store: { mounts: k8s.types.input.core.v1.VolumeMount[]; volumes: k8s.types.input.core.v1.Volume[] } = s3
+    ? { mounts: [{ name: "tools", mountPath: TOOLS_DIR, readOnly: true }], volumes: [{ name: "tools", emptyDir: { sizeLimit: "64Mi" } }] }
+    : { mounts: [{ name: "backups", mountPath: BACKUP_DIR }], volumes: [{ name: "backups", persistentVolumeClaim: { claimName: parts.claimName as pulumi.Input<string> } }] };
+  const resources = { requests: { cpu: r.cpuRequest, memory: r.memory }, limits: { cpu: r.cpuLimit, memory: r.memory } };
   return {
     metadata: { labels: parts.podLabels },
     spec: {
@@ -81,6 +110,21 @@ export function podTemplate(r: ResolvedRedisBackupArgs, parts: RedisBackupParts,
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       securityContext: restrictedPod(REDIS_UID),
+      // The S3 client is a static binary in its own image: copied beside the redis tools, which the job needs too.
+      ...(s3
+        ? {
+            initContainers: [
+              {
+                name: "s3-client",
+                image: s3.clientImage,
+                command: ["cp", "/s5cmd", `${TOOLS_DIR}/s5cmd`],
+                resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "16Mi" } },
+                securityContext: restrictedContainer(REDIS_UID),
+                volumeMounts: [{ name: "tools", mountPath: TOOLS_DIR }],
+              },
+            ],
+          }
+        : {}),
       containers: [
         {
           name: "backup",
@@ -88,20 +132,12 @@ export function podTemplate(r: ResolvedRedisBackupArgs, parts: RedisBackupParts,
           command: ["bash", `/scripts/${BACKUP_SCRIPT_NAME}`],
           args,
           env: backupEnv(r, parts),
-          resources: { requests: { cpu: r.cpuRequest, memory: r.memory }, limits: { cpu: r.cpuLimit, memory: r.memory } },
+          resources,
           securityContext: restrictedContainer(REDIS_UID),
-          volumeMounts: [
-            { name: "backups", mountPath: BACKUP_DIR },
-            { name: "scratch", mountPath: "/scratch" },
-            { name: "scripts", mountPath: "/scripts", readOnly: true },
-          ],
+          volumeMounts: [...store.mounts, { name: "scratch", mountPath: "/scratch" }, { name: "scripts", mountPath: "/scripts", readOnly: true }],
         },
       ],
-      volumes: [
-        { name: "backups", persistentVolumeClaim: { claimName: parts.claimName } },
-        { name: "scratch", emptyDir: { sizeLimit: r.scratchSize } },
-        { name: "scripts", configMap: { name: parts.scriptsConfigMapName } },
-      ],
+      volumes: [...store.volumes, { name: "scratch", emptyDir: { sizeLimit: r.scratchSize } }, { name: "scripts", configMap: { name: parts.scriptsConfigMapName } }],
     },
   };
 }
@@ -110,7 +146,7 @@ export function claimSpec(r: ResolvedRedisBackupArgs, storageClassName: pulumi.I
   return { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: r.storageSize } }, ...(storageClassName ? { storageClassName } : {}) };
 }
 
-/** In: nothing. Out: DNS, Redis (and Sentinel), and the Pushgateway when it reports there. */
+/** In: nothing. Out: DNS, Redis (and Sentinel), the S3 endpoint's port (object storage is outside the cluster), and the Pushgateway when it reports there. */
 export function networkPolicySpec(r: ResolvedRedisBackupArgs, selector: Labels, redisPeer: NetworkPeer, pushgatewayPeer: NetworkPeer | undefined): k8s.types.input.networking.v1.NetworkPolicySpec {
   return {
     podSelector: { matchLabels: selector },
@@ -119,6 +155,7 @@ export function networkPolicySpec(r: ResolvedRedisBackupArgs, selector: Labels, 
     egress: [
       DNS_EGRESS,
       { to: [peerSelector(redisPeer)], ports: tcpPorts(redisPeer.ports ?? (r.sentinelMode ? [r.redisPort, SENTINEL_PORT] : [r.redisPort])) },
+      ...(r.s3 ? [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcpPorts([r.s3.port]) }] : []),
       ...(pushgatewayPeer ? [{ to: [peerSelector(pushgatewayPeer)], ports: tcpPorts(pushgatewayPeer.ports ?? [9091]) }] : []),
     ],
   };

@@ -1,9 +1,11 @@
 /** RedisBackup and Pushgateway under the mock runtime: the CronJob's policies, pod security, volumes, env and NetworkPolicies. */
 import { beforeEach, describe, expect, it } from "vitest";
 import { Pushgateway, pushgatewayAddress, resolvePushgatewayArgs } from "../pushgateway";
-import { BACKUP_SCRIPT_PATH, RedisBackup, cronIntervalSeconds, resolveRedisBackupArgs } from "../redis-backup";
+import * as pulumi from "@pulumi/pulumi";
+import { BACKUP_SCRIPT_PATH, BackupTarget, RedisBackup, cronIntervalSeconds, resolveRedisBackupArgs } from "../redis-backup";
 import { BACKUP_SCRIPT } from "../redis-backup/scripts";
-import { one, resetRegistered, settle, setupMocks, value } from "./mocks";
+import { isSecretWrapped, secretValue } from "../testing";
+import { byType, one, resetRegistered, settle, setupMocks, value } from "./mocks";
 
 setupMocks();
 beforeEach(resetRegistered);
@@ -123,6 +125,41 @@ describe("RedisBackup", () => {
       { to: [{ podSelector: { matchLabels: redisPeer.podLabels } }], ports: [{ protocol: "TCP", port: 6379 }, { protocol: "TCP", port: 26379 }] },
       { to: [{ podSelector: { matchLabels: pushgatewayPeer.podLabels } }], ports: [{ protocol: "TCP", port: 9091 }] },
     ]);
+  });
+});
+
+describe("RedisBackup to S3", () => {
+  const s3 = { target: BackupTarget.S3, s3Endpoint: "https://s3.eu-west-1.amazonaws.com", s3Bucket: "acme-backups", s3AccessKeyId: pulumi.secret("AKIA"), s3SecretAccessKey: pulumi.secret("s3cr3t") };
+
+  it("refuses a missing or bad endpoint, bucket, prefix or credentials", () => {
+    expect(() => resolveRedisBackupArgs("b", { ...base, ...s3, s3Endpoint: undefined })).toThrow(/argument "s3Endpoint" .*set the S3 endpoint URL/);
+    expect(() => resolveRedisBackupArgs("b", { ...base, ...s3, s3Endpoint: "https://s3.example.com/bucket" })).toThrow(/no path/);
+    expect(() => resolveRedisBackupArgs("b", { ...base, ...s3, s3Bucket: "Bad_Bucket" })).toThrow(/argument "s3Bucket"/);
+    expect(() => resolveRedisBackupArgs("b", { ...base, ...s3, s3Prefix: "/lead" })).toThrow(/argument "s3Prefix"/);
+    expect(() => resolveRedisBackupArgs("b", { ...base, ...s3, s3SecretAccessKey: undefined })).toThrow(/set s3AccessKeyId and s3SecretAccessKey/);
+    expect(resolveRedisBackupArgs("b", { ...base, ...s3, s3Endpoint: "http://minio.storage:9000" }).s3).toMatchObject({ port: 9000, prefix: "redis-backups", region: "us-east-1" });
+  });
+
+  it("keeps the credentials in a Secret (Pulumi secrets), copies the S3 client in, creates no PVC, and may reach the endpoint's port", async () => {
+    const b = new RedisBackup("redis-backup", { ...base, ...s3, s3Prefix: "notes/redis" });
+    expect(await value(b.location)).toBe("s3://acme-backups/notes/redis");
+    await settle();
+    expect(byType("kubernetes:core/v1:PersistentVolumeClaim")).toHaveLength(0);
+    const secret = one("kubernetes:core/v1:Secret", "redis-backup-s3");
+    // The whole map is a Pulumi secret: its values are.
+    expect(isSecretWrapped(secret.inputs.stringData)).toBe(true);
+    expect(secretValue(secret.inputs.stringData)).toEqual({ "access-key-id": "AKIA", "secret-access-key": "s3cr3t" });
+    const pod = one("kubernetes:batch/v1:CronJob").inputs.spec.jobTemplate.spec.template.spec;
+    expect(pod.initContainers).toEqual([expect.objectContaining({ name: "s3-client", image: "peakcom/s5cmd:v2.3.0", command: ["cp", "/s5cmd", "/tools/s5cmd"] })]);
+    const env = Object.fromEntries((pod.containers[0].env as Env[]).map((e) => [e.name, e]));
+    expect(env["BACKUP_TARGET"]?.value).toBe("s3");
+    expect(env["S3_ENDPOINT"]?.value).toBe("https://s3.eu-west-1.amazonaws.com");
+    expect(env["S3_PREFIX"]?.value).toBe("notes/redis");
+    expect(env["AWS_SECRET_ACCESS_KEY"]?.valueFrom).toEqual({ secretKeyRef: { name: secret.inputs.metadata.name ?? expect.any(String), key: "secret-access-key" } });
+    expect(env["PATH"]?.value).toMatch(/^\/tools:/);
+    expect(env["BACKUP_DIR"]).toBeUndefined();
+    const np = one("kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs.spec;
+    expect(np.egress).toContainEqual({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] });
   });
 });
 

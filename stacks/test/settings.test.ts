@@ -103,6 +103,11 @@ describe("invalid config fails with one message per bad key", () => {
     ["Grafana published without its own Prometheus", "dev", { prometheus: "operator", grafanaPath: "/grafana" }, /^grafanaPath: needs prometheus "deploy"/],
     ["Grafana on the API's path", "dev", { grafanaPath: "/v1" }, /^grafanaPath: is a path of the service's API/],
     ["Grafana path with two segments", "dev", { grafanaPath: "/ops/grafana" }, /^grafanaPath: must be one path segment/],
+    ["S3 backups without a bucket", "dev", { redisBackupTarget: "s3", redisBackupS3Endpoint: "https://s3.example.com" }, /^redisBackupS3Bucket: required when redisBackupTarget is "s3"/],
+    ["S3 backups without keys", "dev", { redisBackupTarget: "s3", redisBackupS3Endpoint: "https://s3.example.com", redisBackupS3Bucket: "b-1" }, /^redisBackupS3AccessKeyId: required when redisBackupTarget is "s3": `pulumi config set --secret/],
+    ["a backup schedule with no period", "dev", { redisBackupSchedule: "0 0 1 * *" }, /^redisBackupSchedule: must be a cron schedule in UTC/],
+    ["a backup deadline past the period", "dev", { redisBackupSchedule: "*/15 * * * *", redisBackupDeadlineSeconds: "1800" }, /^redisBackupDeadlineSeconds: must be at most the period of redisBackupSchedule \(900 s\)/],
+    ["backup memory below the dataset", "dev", { redisBackupMemory: "128Mi" }, /^redisBackupMemory: must be at least redisMaxMemoryMb \+ 100Mi \(200Mi\)/],
     ["drain longer than grace", "dev", { shutdownDrainDelayMs: "30000", shutdownGraceMs: "20000" }, /^shutdownDrainDelayMs: must be below shutdownGraceMs/],
   ];
 

@@ -273,6 +273,19 @@ describe("edge variants render cleanly", () => {
       },
     ],
     [
+      "backups to S3: credentials from secure config in a Secret, redacted; no backups PVC; egress to the endpoint",
+      "dev",
+      "config:\n  node-service-platform:redisBackupTarget: s3\n  node-service-platform:redisBackupS3Endpoint: https://s3.eu-west-1.amazonaws.com\n  node-service-platform:redisBackupS3Bucket: acme-backups\n  node-service-platform:redisBackupS3AccessKeyId:\n    secure: v1:AAAA\n  node-service-platform:redisBackupS3SecretAccessKey:\n    secure: v1:BBBB\n",
+      (objects, summary) => {
+        const secret = objects.find((o) => o.kind === "Secret" && o.metadata.name.startsWith("redis-backup-s3")) as K8sObject;
+        expect(JSON.stringify(secret["stringData"] ?? secret["data"])).toContain(REDACTED);
+        expect(objects.some((o) => o.kind === "PersistentVolumeClaim" && o.metadata.name.startsWith("redis-backup"))).toBe(false);
+        const policy = objects.find((o) => o.kind === "NetworkPolicy" && o.metadata.name.startsWith("redis-backup")) as K8sObject;
+        expect((policy["spec"] as { egress: unknown[] }).egress).toContainEqual({ ports: [{ port: 443, protocol: "TCP" }], to: [{ ipBlock: { cidr: "0.0.0.0/0" } }] });
+        expect(summary.outputs["redisBackupLocation"]).toBe("s3://acme-backups/redis-backups");
+      },
+    ],
+    [
       "a webhook receiver: its URL only in a Secret, redacted in the render",
       "dev",
       "config:\n  node-service-platform:alertReceiver: webhook\n  node-service-platform:alertReceiverUrl:\n    secure: v1:AAAA\n",
