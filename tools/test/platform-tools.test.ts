@@ -130,8 +130,9 @@ describe("the built tools report the versions the table pins", () => {
   for (const t of table.tools) {
     for (const b of t.binaries) {
       const expected = fill(t.versionOutput, t);
-      itWithTool(b.binary, `${b.binary} --version says "${expected}"`, (binary) => {
-        const r = spawnSync(binary, ["--version"], { encoding: "utf8", timeout: 30_000 });
+      const args = t.versionArgs ?? ["--version"];
+      itWithTool(b.binary, `${b.binary} ${args.join(" ")} says "${expected}"`, (binary) => {
+        const r = spawnSync(binary, args, { encoding: "utf8", timeout: 30_000 });
         expect(r.status).toBe(0);
         expect(`${r.stdout}${r.stderr}`).toContain(expected);
       });
