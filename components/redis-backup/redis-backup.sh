@@ -504,8 +504,25 @@ cmd_list() {
   done
 }
 
+# Runs in the throwaway server: every key to the master at ARGV[1]:ARGV[2] (password ARGV[3]); returns how many sent.
+MIGRATE_ALL_LUA='
+local cursor, sent = "0", 0
+repeat
+  local page = redis.call("SCAN", cursor, "COUNT", 1000)
+  cursor = page[1]
+  if #page[2] > 0 then
+    local args = {ARGV[1], ARGV[2], "", 0, 60000, "COPY", "REPLACE"}
+    if ARGV[3] ~= "" then table.insert(args, "AUTH"); table.insert(args, ARGV[3]) end
+    table.insert(args, "KEYS")
+    for _, k in ipairs(page[2]) do table.insert(args, k) end
+    redis.call("MIGRATE", unpack(args))
+    sent = sent + #page[2]
+  end
+until cursor == "0"
+return sent'
+
 cmd_restore() {
-  local id="${1:-latest}" merge="${2:-}" work dir keys batch cursor
+  local id="${1:-latest}" merge="${2:-}" work dir keys out live
   if [ "$id" = "--merge" ]; then id="latest" merge="--merge"; fi
   [ -z "$merge" ] || [ "$merge" = "--merge" ] || usage
   store_check
@@ -530,21 +547,20 @@ cmd_restore() {
   if [ -z "$merge" ]; then
     rcli -h "$TARGET_HOST" -p "$TARGET_PORT" FLUSHALL >/dev/null || die "FLUSHALL on $TARGET_HOST:$TARGET_PORT failed"
   fi
-  # The throwaway server sends the keys itself (MIGRATE COPY REPLACE keeps values and TTLs), 500 at a time
-  # (SCAN may return a key twice; sending it twice is harmless).
-  cursor=0
-  while :; do
-    mapfile -t batch < <(tcli --raw SCAN "$cursor" COUNT 500)
-    cursor="${batch[0]}"
-    if [ "${#batch[@]}" -gt 1 ]; then
-      out="$(tcli MIGRATE "$TARGET_HOST" "$TARGET_PORT" "" 0 60000 COPY REPLACE ${REDIS_PASSWORD:+AUTH "$REDIS_PASSWORD"} KEYS "${batch[@]:1}" 2>&1)"
-      [[ "$out" == OK || "$out" == NOKEY ]] || die "MIGRATE to $TARGET_HOST:$TARGET_PORT failed: $out"
-    fi
-    [ "$cursor" = "0" ] && break
-  done
+  # The throwaway server sends the keys itself, in one script: SCAN 1,000 at a time and MIGRATE COPY REPLACE them
+  # (values and TTLs kept, binary-safe names; SCAN may return a key twice, and sending it twice is harmless).
+  out="$(tcli EVAL "$MIGRATE_ALL_LUA" 0 "$TARGET_HOST" "$TARGET_PORT" "$REDIS_PASSWORD" 2>&1)" ||
+    die "copying the keys to $TARGET_HOST:$TARGET_PORT failed: $out"
+  [[ "$out" =~ ^[0-9]+$ ]] || die "copying the keys to $TARGET_HOST:$TARGET_PORT failed: $out"
   stop_throwaway
   rm -rf "$work"
-  log info "restore done" backup "$id" keys_restored "$keys" host "$TARGET_HOST" port "$TARGET_PORT" live_dbsize "$(rcli -h "$TARGET_HOST" -p "$TARGET_PORT" DBSIZE)"
+  live="$(rcli -h "$TARGET_HOST" -p "$TARGET_PORT" DBSIZE)"
+  # Replacing, the live Redis must now hold exactly the backup's keys (a key the copy missed, or one a client
+  # wrote meanwhile, shows here); merging, at least as many.
+  if { [ -z "$merge" ] && [ "$live" -ne "$keys" ]; } || [ "$live" -lt "$keys" ]; then
+    die "restore of $id left $live keys in $TARGET_HOST:$TARGET_PORT where the backup holds $keys: check for writes during the restore, then restore again"
+  fi
+  log info "restore done" backup "$id" keys_restored "$keys" host "$TARGET_HOST" port "$TARGET_PORT" live_dbsize "$live"
 }
 
 case "${1:-}" in

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeWithTool, itWithTool } from "../testing";
 import { BACKUP_SCRIPT_PATH } from "../redis-backup/scripts";
-import { PASSWORD, type ScriptRun, TestRedis, freePort, runBackupScript, snapshotKeys, storedBackups, waitFor } from "./support/redis-backup";
+import { PASSWORD, type ScriptRun, TestRedis, freePort, loadDataset, runBackupScript, snapshotKeys, storedBackups, waitFor } from "./support/redis-backup";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "redis-backup-test-"));
 const servers: TestRedis[] = [];
@@ -49,33 +49,13 @@ function errorOf(run: ScriptRun): string {
   return run.logs.filter((l) => l["level"] === "error").map((l) => String(l["msg"])).join(" | ");
 }
 
-/** 100,000 keys: strings (a tenth binary), hashes, sorted sets, lists, sets, and 10,000 with TTLs. */
-async function loadDataset(r: TestRedis): Promise<void> {
-  const c = r.client;
-  for (let start = 0; start < 100_000; start += 5000) {
-    const p = c.pipeline();
-    for (let i = start; i < start + 5000; i++) {
-      const kind = i % 10;
-      if (kind < 3) p.set(`str:${i}`, `value-${i}-${"x".repeat(i % 50)}`);
-      else if (kind === 3) p.set(Buffer.from(`bin:${i}`), crypto.randomBytes(16 + (i % 64)));
-      else if (kind === 4) p.hset(`hash:${i}`, { name: `n${i}`, count: String(i), blob: crypto.randomBytes(8) });
-      else if (kind === 5) p.zadd(`zset:${i}`, 1.5, "a", i, "b", -i / 3, "c");
-      else if (kind === 6) p.rpush(`list:${i}`, "first", String(i), "last");
-      else if (kind === 7) p.sadd(`set:${i}`, "x", "y", String(i));
-      else if (kind === 8) p.set(`ttl:${i}`, `expiring-${i}`, "EX", 3600 + (i % 1000));
-      else p.hset(`ttlhash:${i}`, "f", "v"), p.pexpire(`ttlhash:${i}`, 7_200_000);
-    }
-    await p.exec();
-  }
-}
-
 describe("backup and restore of a 100,000-key dataset", () => {
   let live: TestRedis;
   const store = path.join(root, "store-main");
 
   beforeAll(async () => {
     live = await redis("main");
-    await loadDataset(live);
+    await loadDataset(live.client, 100_000);
   }, 60_000);
 
   it("backs up every key, and after a flush restores every key, type, value and TTL", async () => {

@@ -3,6 +3,7 @@
  * against real redis-server processes on free ports, and reads what it stored and logged.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Redis from "ioredis";
@@ -141,3 +142,26 @@ export function storedBackups(dir: string): { complete: string[]; verified: stri
   return { complete: ids.sort(), verified: ids.filter((d) => fs.existsSync(path.join(dir, d, "verified.json"))).sort() };
 }
 
+
+/**
+ * COUNT keys of every kind, in tenths: strings (three tenths, one more of binary names and values), hashes, sorted sets,
+ * lists, sets, strings with a TTL and hashes with a TTL (a fifth of the keys expire, in 1 to 2 hours).
+ */
+export async function loadDataset(c: Redis, count: number): Promise<void> {
+  for (let start = 0; start < count; start += 5000) {
+    const p = c.pipeline();
+    for (let i = start; i < Math.min(count, start + 5000); i++) {
+      const kind = i % 10;
+      if (kind < 3) p.set(`str:${i}`, `value-${i}-${"x".repeat(i % 50)}`);
+      // Binary names too: a newline, a NUL and a byte that is not UTF-8.
+      else if (kind === 3) p.set(Buffer.from(`bin\n:${i}\u0000\u00ff`, "latin1"), crypto.randomBytes(16 + (i % 64)));
+      else if (kind === 4) p.hset(`hash:${i}`, { name: `n${i}`, count: String(i), blob: crypto.randomBytes(8) });
+      else if (kind === 5) p.zadd(`zset:${i}`, 1.5, "a", i, "b", -i / 3, "c");
+      else if (kind === 6) p.rpush(`list:${i}`, "first", String(i), "last");
+      else if (kind === 7) p.sadd(`set:${i}`, "x", "y", String(i));
+      else if (kind === 8) p.set(`ttl:${i}`, `expiring-${i}`, "EX", 3600 + (i % 1000));
+      else p.hset(`ttlhash:${i}`, "f", "v").pexpire(`ttlhash:${i}`, 7_200_000);
+    }
+    await p.exec();
+  }
+}
