@@ -329,7 +329,15 @@ const grafana = prometheus
         prometheusPeer: { ...prometheusPeer("prometheus"), ports: [9090] },
         alertmanagerUrl: alertmanager ? pulumi.interpolate`http://${alertmanager.address}` : undefined,
         alertmanagerPeer: alertmanager ? { ...alertmanagerPeer("alertmanager"), ports: [9093] } : undefined,
-        dashboards: dashboards({ selectors, slo, namespace: s.namespace, deploymentName: app.workloadName, sentinel, datasourceUid: PROMETHEUS_DATASOURCE_UID }),
+        dashboards: dashboards({
+          selectors,
+          slo,
+          namespace: s.namespace,
+          deploymentName: app.workloadName,
+          sentinel,
+          datasourceUid: PROMETHEUS_DATASOURCE_UID,
+          backups: alertInput.backup ? { intervalSeconds: alertInput.backup.intervalSeconds } : undefined,
+        }),
         // Internal (kubectl port-forward) unless grafanaPath publishes it through the edge, behind its login.
         publicUrl: s.grafanaPath ? `https://${s.hostname}${s.grafanaPath}/` : undefined,
         clients: s.grafanaPath ? [edgeClientPeer("edge", edgePlacement)] : [],

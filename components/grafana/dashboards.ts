@@ -56,6 +56,8 @@ export interface DashboardsInput {
   readonly datasourceUid: string;
   /** Logs and traces datasources, for a later issue; see DashboardCorrelations. */
   readonly correlations?: DashboardCorrelations;
+  /** Redis backups report to the Pushgateway: adds the backup panels; the schedule's period colours their age. */
+  readonly backups?: { readonly intervalSeconds: number };
 }
 
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
@@ -836,6 +838,57 @@ export function redisDashboard(input: DashboardsInput): DashboardJson {
       ],
     },
   ];
+  if (input.backups) {
+    const b = `namespace="${input.namespace}"`;
+    const period = input.backups.intervalSeconds;
+    sections.push({
+      title: "Backups",
+      panels: [
+        k.stat({
+          title: "Newest verified backup age",
+          description: `Time since the newest backup that a restore proved (redis_backup_last_verified_timestamp_seconds). Orange past the schedule's period (${period} s), red past twice it, when RedisBackupStale fires.`,
+          queries: [{ expr: `time() - max(redis_backup_last_verified_timestamp_seconds{${b}})`, legend: "age", instant: true }],
+          unit: units.Seconds,
+          w: 6,
+          thresholds: [
+            { value: null, color: "green" },
+            { value: period, color: "orange" },
+            { value: 2 * period, color: "red" },
+          ],
+          colorBackground: true,
+        }),
+        k.stat({
+          title: "Last run",
+          description: "Whether the last backup run succeeded (redis_backup_last_run_success). Failed fires RedisBackupFailed; the job's log says why (docs/backups.md).",
+          queries: [{ expr: `max(redis_backup_last_run_success{${b}})`, legend: "last run", instant: true }],
+          unit: units.Short,
+          w: 6,
+          thresholds: RED_BELOW_ONE,
+          mappings: [{ type: dashboard.MappingType.ValueToText, options: { "0": { text: "failed", color: "red", index: 0 }, "1": { text: "succeeded", color: "green", index: 1 } } }],
+          colorBackground: true,
+        }),
+        k.timeSeries({
+          title: "Backup size",
+          description: "Compressed size of the newest verified backup (redis_backup_size_bytes): it follows the dataset; a sudden drop is worth a look at the keys panel.",
+          queries: [{ expr: `max(redis_backup_size_bytes{${b}})`, legend: "size" }],
+          unit: units.BytesIEC,
+          w: 6,
+          min: 0,
+        }),
+        k.timeSeries({
+          title: "Keys in the newest verified backup",
+          description: "Keys the newest verified backup holds (redis_backup_keys), against the master's keys now (redis_db_keys): a backup far below means it predates a large write, or keys expired since.",
+          queries: [
+            { expr: `max(redis_backup_keys{${b}})`, legend: "backup" },
+            { expr: `max(sum by (pod) (redis_db_keys{${r}}))`, legend: "Redis now" },
+          ],
+          unit: units.Short,
+          w: 6,
+          min: 0,
+        }),
+      ],
+    });
+  }
   if (input.sentinel) {
     const sentinel = input.selectors.sentinel;
     if (!sentinel) throw new Error("dashboards: sentinel is true but selectors.sentinel is not set: the Sentinel panels need the Sentinel exporters' selector");

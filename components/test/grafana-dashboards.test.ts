@@ -40,9 +40,10 @@ const prod: DashboardsInput = {
   sentinel: true,
   datasourceUid: "prometheus-main",
   correlations: { tracesDatasourceUid: "jaeger", logsDatasourceUid: "loki" },
+  backups: { intervalSeconds: 3600 },
 };
-/** Dev-like: standalone Redis, no logs or traces yet. */
-const dev: DashboardsInput = { ...prod, sentinel: false, selectors: { ...selectors, sentinel: undefined }, correlations: undefined };
+/** Dev-like: standalone Redis, no logs or traces yet, no backups. */
+const dev: DashboardsInput = { ...prod, sentinel: false, selectors: { ...selectors, sentinel: undefined }, correlations: undefined, backups: undefined };
 /** A Deployment name with a dot (a DNS subdomain may have them): regex-escaped inside a PromQL string. */
 const dotted: DashboardsInput = { ...dev, deploymentName: "notes.api" };
 const inputs = { prod, dev, dotted };
@@ -103,9 +104,12 @@ describe.each(Object.entries(inputs))("%s dashboards", (_name, input) => {
         for (const vs of promqlVectorSelectors(interpolate(target.expr))) {
           const [name] = promqlMetricNames(vs);
           if (name && recordingRuleNames.has(name)) continue;
+          // cAdvisor's series by namespace and pod; what the backup job pushed by its namespace grouping label.
           const selected = name?.startsWith("container_")
             ? vs.includes(`namespace="${input.namespace}"`) && vs.includes(`pod=~"${input.deploymentName.replace(/\./g, "\\\\.")}-`)
-            : allowed.some((s) => vs.includes(`{${s}`));
+            : name?.startsWith("redis_backup_")
+              ? vs.includes(`{namespace="${input.namespace}"}`)
+              : allowed.some((s) => vs.includes(`{${s}`));
           expect(selected, `${where(d, panel, target)}: ${vs}`).toBe(true);
         }
       }
@@ -225,6 +229,22 @@ describe("no hard-coded namespace, labels or datasource", () => {
       const at = json.indexOf(s);
       expect(at < 0 ? "" : json.slice(Math.max(0, at - 80), at + 80), s).toBe("");
     }
+  });
+});
+
+describe("Backups", () => {
+  it("adds the backup panels where backups report, coloured by the schedule's period", () => {
+    const withBackups = redisDashboard(prod);
+    expect(withBackups.panels.map((p) => p.title)).toContain("Backups");
+    expect(redisDashboard(dev).panels.map((p) => p.title)).not.toContain("Backups");
+    expect([...metricsOf([withBackups])].filter((n) => n.startsWith("redis_backup_")).sort()).toEqual([
+      "redis_backup_keys",
+      "redis_backup_last_run_success",
+      "redis_backup_last_verified_timestamp_seconds",
+      "redis_backup_size_bytes",
+    ]);
+    const age = withBackups.panels.find((p) => p.title === "Newest verified backup age") as unknown as { fieldConfig: { defaults: { thresholds: { steps: { value: number | null }[] } } } };
+    expect(age.fieldConfig.defaults.thresholds.steps.map((step) => step.value)).toEqual([null, 3600, 7200]);
   });
 });
 
