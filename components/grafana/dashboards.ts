@@ -922,8 +922,8 @@ export function redisDashboard(input: DashboardsInput): DashboardJson {
         }),
         k.timeSeries({
           title: "Replication offset behind the newest",
-          description: "Bytes of replication stream each instance is behind the most advanced one (redis_replication_offset): what a failover to it now would lose.",
-          queries: [{ expr: `scalar(max(redis_replication_offset{${r}})) - redis_replication_offset{${r}}`, legend: "{{pod}}" }],
+          description: "Bytes of replication stream each instance is behind the most advanced one (redis_master_repl_offset, each instance's own offset in the stream): what a failover to it now would lose.",
+          queries: [{ expr: `scalar(max(redis_master_repl_offset{${r}})) - redis_master_repl_offset{${r}}`, legend: "{{pod}}" }],
           unit: units.BytesIEC,
           w: 8,
           min: 0,

@@ -16,7 +16,7 @@ export const EXPORTER_METRICS: Readonly<Record<string, MetricSource>> = {
     metrics: ["up", "scrape_duration_seconds", "scrape_samples_scraped", "scrape_samples_post_metric_relabeling", "scrape_series_added"],
   },
   redisExporter: {
-    source: "https://github.com/oliver006/redis_exporter/blob/v1.90.0/README.md and exporter/metrics.go (the INFO fields it maps, and the Sentinel collector)",
+    source: "https://github.com/oliver006/redis_exporter/blob/v1.88.0/README.md and exporter/metrics.go (the INFO fields it maps, and the Sentinel collector)",
     metrics: [
       "redis_up",
       "redis_uptime_in_seconds",
@@ -36,7 +36,7 @@ export const EXPORTER_METRICS: Readonly<Record<string, MetricSource>> = {
       "redis_db_keys",
       "redis_connected_slaves",
       "redis_master_link_up",
-      "redis_replication_offset",
+      "redis_master_repl_offset",
       "redis_rdb_last_bgsave_status",
       "redis_aof_last_bgrewrite_status",
       "redis_aof_last_write_status",
@@ -105,7 +105,7 @@ export const EXPORTER_METRICS: Readonly<Record<string, MetricSource>> = {
   },
   redisExporterSentinelSettings: {
     source:
-      "https://github.com/oliver006/redis_exporter/blob/v1.90.0/exporter/sentinels.go (extractSentinelMetrics: the master's configured quorum from SENTINEL MASTERS, since v1.56.0)",
+      "https://github.com/oliver006/redis_exporter/blob/v1.88.0/exporter/sentinels.go (extractSentinelMetrics: the master's configured quorum from SENTINEL MASTERS, since v1.56.0)",
     metrics: ["redis_sentinel_master_setting_ckquorum"],
   },
 };

@@ -31,7 +31,7 @@ export const EVICTION_POLICIES = [
 
 /** Official images, pinned. */
 export const REDIS_IMAGE = "redis:8.8.0";
-export const REDIS_EXPORTER_IMAGE = "oliver006/redis_exporter:v1.90.0";
+export const REDIS_EXPORTER_IMAGE = "oliver006/redis_exporter:v1.88.0";
 
 export interface RedisArgs {
   /** Namespace of every object. @default the Kubernetes provider's namespace */

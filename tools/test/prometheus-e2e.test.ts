@@ -9,6 +9,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { EXPORTER_METRICS } from "@platform/components";
 import { describeWithTool, platformTool, waitFor } from "@platform/components/testing";
 import type { FastifyInstance } from "fastify";
 import { parse, stringify } from "yaml";
@@ -100,6 +101,15 @@ describeWithTool(EXPORTER ? "prometheus" : "redis_exporter", "the dev stack's ru
       return r.result.length > 0 ? r.result : undefined;
     });
     expect(Number(series[0]?.value[1])).toBe(0);
+
+    // The exporter's documented list (metric-sources.ts) holds against the real exporter: every name a standalone
+    // master can have (the Sentinel collector's need a Sentinel, master_link_up a replica).
+    const scraped = await waitFor("the exporter's series", 30_000, async () => {
+      const r = (await api(`query?query=${encodeURIComponent('group by (__name__) ({job="notes-redis"})')}`)).data as { result: { metric: { __name__: string } }[] };
+      return r.result.length > 20 ? new Set(r.result.map((x) => x.metric.__name__)) : undefined;
+    });
+    const standalone = EXPORTER_METRICS["redisExporter"]?.metrics.filter((m) => !m.startsWith("redis_sentinel_") && m !== "redis_master_link_up") ?? [];
+    expect(standalone.filter((m) => !scraped.has(m))).toEqual([]);
 
     await redis.kill();
     const states = await waitFor("RedisDown and CircuitBreakerOpen alerts", 60_000, async () => {
