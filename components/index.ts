@@ -10,6 +10,7 @@ export {
 } from "./app-service";
 export { Redis, type RedisArgs, RedisMode, AppendFsync, EVICTION_POLICIES, REDIS_IMAGE, REDIS_EXPORTER_IMAGE, minimumMemoryLimitMb, resolveRedisArgs } from "./redis";
 export { RedisBackup, type RedisBackupArgs, BackupTarget, S3_CLIENT_IMAGE, cronIntervalSeconds, redisBackupCronJobName, redisBackupCronJobSpec, redisBackupPeer, resolveRedisBackupArgs } from "./redis-backup";
+export { Jaeger, type JaegerArgs, JaegerStorage, JAEGER_IMAGE, OTLP_HTTP_PORT, QUERY_PORT, jaegerConfig, jaegerHost, jaegerPeer, resolveJaegerArgs } from "./jaeger";
 export { Pushgateway, type PushgatewayArgs, PUSHGATEWAY_IMAGE, pushgatewayAddress, pushgatewayPeer, resolvePushgatewayArgs } from "./pushgateway";
 export { Edge, type EdgeArgs, EdgeMode, type EdgePlacement, type GatewayRef, type SubPathService, edgeClientPeer, edgeProxyPodLabels, http01Gateway, resolveEdgeArgs, securityHeaders } from "./edge";
 export { Prometheus, type PrometheusArgs, PROMETHEUS_IMAGE, EXPORTER_METRICS, prometheusPeer, resolvePrometheusArgs, ruleGroups, seriesSelector, type AlertRulesInput, type RuleGroup } from "./prometheus";

@@ -5,7 +5,7 @@
  *   platform       cluster add-ons, the namespace, the TLS issuer
  *   data           Redis and its verified backups
  *   service        the image and the AppService
- *   observability  Prometheus with the SLO and cause alerts, Alertmanager, kube-state-metrics, Grafana
+ *   observability  Prometheus with the SLO and cause alerts, Alertmanager, kube-state-metrics, Jaeger, Grafana
  *   edge           the route (Gateway API or Ingress) with TLS: the API, and Grafana when published
  *
  * Decisions belong to the components; this file only passes settings and outputs along.
@@ -22,6 +22,8 @@ import {
   ClusterAddons,
   Edge,
   Grafana,
+  Jaeger,
+  JaegerStorage,
   KubeStateMetrics,
   OperatorMonitoring,
   PART_OF,
@@ -43,6 +45,10 @@ import {
   grafanaPeer,
   edgeClientPeer,
   http01Gateway,
+  jaegerHost,
+  jaegerPeer,
+  OTLP_HTTP_PORT,
+  QUERY_PORT,
   kubeStateMetricsAddress,
   kubeStateMetricsPeer,
   prometheusPeer,
@@ -232,7 +238,12 @@ const app = new AppService(
       passwordSecretName: redis.passwordSecretName,
       podLabels: redis.podSelector,
     },
-    tracing: s.otlpEndpoint ? { endpoint: s.otlpEndpoint, namespace: s.tracingNamespace, sampleRatio: s.tracesSampleRatio } : undefined,
+    // Another collector when otlpEndpoint names one, else the stack's Jaeger (created under observability).
+    tracing: s.otlpEndpoint
+      ? { endpoint: s.otlpEndpoint, namespace: s.tracingNamespace, sampleRatio: s.tracesSampleRatio }
+      : s.jaeger
+        ? { endpoint: `http://${jaegerHost("jaeger", s.namespace)}:${OTLP_HTTP_PORT}`, podLabels: jaegerPeer("jaeger").podLabels, sampleRatio: s.tracesSampleRatio }
+        : undefined,
     shutdownDrainDelayMs: s.shutdownDrainDelayMs,
     shutdownGraceMs: s.shutdownGraceMs,
     allowFrom: [edgeClientPeer("edge", edgePlacement)],
@@ -293,6 +304,25 @@ if (s.prometheus === "operator") {
   );
 }
 
+// Traces: Jaeger v2, in memory (dev) or Badger with a TTL (prod); its UI stays internal (Grafana reads it).
+const jaeger = s.jaeger
+  ? new Jaeger(
+      "jaeger",
+      {
+        namespace: ns,
+        storage: s.jaegerStorage === "badger" ? JaegerStorage.Badger : JaegerStorage.Memory,
+        maxTraces: s.jaegerMaxTraces,
+        ttlHours: s.jaegerStorage === "badger" ? s.jaegerTraceTtlHours : undefined,
+        storageSize: s.jaegerStorage === "badger" ? s.jaegerStorageSize : undefined,
+        storageClassName: s.jaegerStorage === "badger" ? s.redisStorageClass : undefined,
+        senders: [{ podLabels: app.podSelector }],
+        readers: deployPrometheus ? [grafanaPeer("grafana")] : [],
+        scrapers: [scraper],
+      },
+      providerOpts,
+    )
+  : undefined;
+
 if (pushgateway) new Pushgateway("pushgateway", { namespace: ns, clients: [prometheusPeer("prometheus"), redisBackupPeer("redis-backup", backupAppName)], storageClassName: s.redisBackupStorageClass }, providerOpts);
 
 if (deployPrometheus) new KubeStateMetrics("kube-state-metrics", { namespace: ns, watchNamespaces: [s.namespace], clients: [prometheusPeer("prometheus")] }, providerOpts);
@@ -328,6 +358,8 @@ const grafana = prometheus
         prometheusUrl: pulumi.interpolate`http://${prometheus.address}`,
         prometheusPeer: { ...prometheusPeer("prometheus"), ports: [9090] },
         alertmanagerUrl: alertmanager ? pulumi.interpolate`http://${alertmanager.address}` : undefined,
+        jaegerUrl: jaeger?.queryUrl,
+        jaegerPeer: jaeger ? { ...jaegerPeer("jaeger"), ports: [QUERY_PORT] } : undefined,
         alertmanagerPeer: alertmanager ? { ...alertmanagerPeer("alertmanager"), ports: [9093] } : undefined,
         dashboards: dashboards({
           selectors,
@@ -385,4 +417,5 @@ export const prometheusAddress = prometheus?.address ?? pulumi.output("");
 export const grafanaUrl = grafana?.url ?? pulumi.output("");
 export const grafanaPublicUrl = grafana?.publicUrl ?? pulumi.output("");
 export const grafanaAdminPasswordSecretName = grafana?.adminPasswordSecretName ?? pulumi.output("");
+export const jaegerQueryUrl = jaeger?.queryUrl ?? pulumi.output("");
 export const alertmanagerUrl = alertmanager ? pulumi.interpolate`http://${alertmanager.address}` : pulumi.output("");

@@ -37,6 +37,8 @@ export interface AppServiceTracingArgs {
   readonly endpoint: string;
   /** Namespace of the collector, for the egress rule. @default the service's namespace */
   readonly namespace?: string;
+  /** Labels of the collector's pods, for the egress rule. @default unset: every pod of that namespace */
+  readonly podLabels?: Record<string, string>;
   /** Collector port the egress rule opens. @default 4318 */
   readonly port?: number;
   /** Share of traces sampled (parentbased_traceidratio). @default 1 */

@@ -196,7 +196,7 @@ export function egressRules(
   }
   if (args.tracing) {
     egress.push({
-      to: [peerSelector({ namespace: args.tracing.namespace })],
+      to: [peerSelector({ namespace: args.tracing.namespace, podLabels: args.tracing.podLabels })],
       ports: tcpPorts([args.tracing.port ?? urlPort(args.tracing.endpoint)]),
     });
   }

@@ -34,6 +34,8 @@ export interface GrafanaArgs {
    */
   readonly lokiUrl?: pulumi.Input<string>;
   readonly jaegerUrl?: pulumi.Input<string>;
+  /** Jaeger's pods, for the egress rule (port 16686). @default unset */
+  readonly jaegerPeer?: NetworkPeer;
   /** Dashboards to provision (see dashboards.ts), read-only in the UI. @default [] */
   readonly dashboards?: DashboardJson[];
   /**

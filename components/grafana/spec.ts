@@ -116,7 +116,7 @@ export function serviceSpec(selector: Labels): k8s.types.input.core.v1.ServiceSp
 }
 
 /** In: its clients on 3000. Out: DNS and its datasources. */
-export function networkPolicySpec(r: ResolvedGrafanaArgs, args: Pick<GrafanaArgs, "prometheusPeer" | "alertmanagerPeer">, selector: Labels): k8s.types.input.networking.v1.NetworkPolicySpec {
+export function networkPolicySpec(r: ResolvedGrafanaArgs, args: Pick<GrafanaArgs, "prometheusPeer" | "alertmanagerPeer" | "jaegerPeer">, selector: Labels): k8s.types.input.networking.v1.NetworkPolicySpec {
   return {
     podSelector: { matchLabels: selector },
     policyTypes: ["Ingress", "Egress"],
@@ -125,6 +125,7 @@ export function networkPolicySpec(r: ResolvedGrafanaArgs, args: Pick<GrafanaArgs
       DNS_EGRESS,
       { to: [peerSelector(args.prometheusPeer)], ports: tcpPorts(args.prometheusPeer.ports ?? [9090]) },
       ...(args.alertmanagerPeer ? [{ to: [peerSelector(args.alertmanagerPeer)], ports: tcpPorts(args.alertmanagerPeer.ports ?? [9093]) }] : []),
+      ...(args.jaegerPeer ? [{ to: [peerSelector(args.jaegerPeer)], ports: tcpPorts(args.jaegerPeer.ports ?? [16686]) }] : []),
     ],
   };
 }
