@@ -262,6 +262,7 @@ const selectors = {
   prometheus: 'job="prometheus"',
   alertmanager: 'job="alertmanager"',
   kubeStateMetrics: 'job="kube-state-metrics"',
+  jaeger: s.jaeger ? seriesSelector(s.namespace, jaegerPeer("jaeger").podLabels as Record<string, string>) : undefined,
 };
 const slo = {
   availability: s.sloAvailabilityTarget,

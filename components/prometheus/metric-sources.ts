@@ -91,6 +91,10 @@ export const EXPORTER_METRICS: Readonly<Record<string, MetricSource>> = {
     source: "Alertmanager v0.35.0's own /metrics (notify package)",
     metrics: ["alertmanager_notifications_total", "alertmanager_notifications_failed_total", "alertmanager_alerts"],
   },
+  jaeger: {
+    source: "Jaeger 2.13.0's own /metrics (the OpenTelemetry Collector's receiver and exporter telemetry); tools/test/jaeger-e2e.test.ts finds them on the real binary",
+    metrics: ["otelcol_receiver_accepted_spans_total", "otelcol_receiver_refused_spans_total", "otelcol_exporter_sent_spans_total", "otelcol_exporter_send_failed_spans_total"],
+  },
   backup: {
     source: "components/redis-backup/redis-backup.sh (push_metrics): pushed to the Pushgateway after every run, success or failure; components/test/redis-backup-script.test.ts reads them back from a real Pushgateway",
     metrics: [

@@ -42,6 +42,8 @@ export interface TargetSelectors {
   readonly alertmanager: string;
   /** kube-state-metrics. */
   readonly kubeStateMetrics: string;
+  /** Jaeger, when the stack deploys it. */
+  readonly jaeger?: string;
 }
 
 export interface SloTargets {
@@ -235,6 +237,20 @@ export function causeAlerts(input: AlertRulesInput): AlertingRule[] {
       "Notifications through {{ $labels.integration }} fail: alerts are not reaching anyone.",
     ),
   ];
+  if (s.jaeger) {
+    const spans = (metric: string) => `(sum(rate(${metric}{${s.jaeger}}[5m])) or vector(0))`;
+    alerts.push(
+      rule(
+        input,
+        "JaegerRefusingSpans",
+        "warning",
+        `${spans("otelcol_receiver_refused_spans_total")} + ${spans("otelcol_exporter_send_failed_spans_total")} > 0`,
+        "10m",
+        "Jaeger refuses or cannot store spans",
+        "Jaeger's OTLP receiver refuses spans, or its storage exporter fails to write them: traces are being lost.",
+      ),
+    );
+  }
   if (input.hpaName) {
     alerts.push(
       rule(

@@ -19,8 +19,9 @@ const selectors = {
   prometheus: 'job="prometheus"',
   alertmanager: 'job="alertmanager"',
   kubeStateMetrics: 'job="kube-state-metrics"',
+  jaeger: 'namespace="notes", app="jaeger", component="jaeger"',
 };
-/** Prod-like: Sentinel, an HPA, backups. */
+/** Prod-like: Sentinel, an HPA, backups, Jaeger. */
 const prod: AlertRulesInput = {
   namespace: "notes",
   deploymentName: "app-deployment",
@@ -32,8 +33,8 @@ const prod: AlertRulesInput = {
   runbookBaseUrl: "https://example.com/docs/runbooks.md",
   backup: { intervalSeconds: 3600, cronJobName: "notes-redis-backup", deadlineSeconds: 1800 },
 };
-/** Dev-like: standalone Redis, fixed replicas, no backups. */
-const dev: AlertRulesInput = { ...prod, hpaName: undefined, redisReplicas: 1, sentinelMasterName: undefined, selectors: { ...selectors, sentinel: undefined }, backup: undefined };
+/** Dev-like: standalone Redis, fixed replicas, no backups, no Jaeger. */
+const dev: AlertRulesInput = { ...prod, hpaName: undefined, redisReplicas: 1, sentinelMasterName: undefined, selectors: { ...selectors, sentinel: undefined, jaeger: undefined }, backup: undefined };
 
 const alertsOf = (input: AlertRulesInput): AlertingRule[] => [...burnRateAlerts(input), ...causeAlerts(input)];
 const runbook = fs.readFileSync(path.resolve(__dirname, "..", "..", "docs", "runbooks.md"), "utf8");
@@ -77,7 +78,7 @@ describe("rule groups", () => {
 
   it("alerts on replication, Sentinel quorum, the autoscaler and backups only where the stack has them", () => {
     const names = (input: AlertRulesInput) => alertsOf(input).map((a) => a.alert);
-    for (const only of ["RedisReplicationBroken", "RedisSentinelQuorumLost", "ServiceAutoscalerAtMax", "RedisBackupStale", "RedisBackupFailed"]) {
+    for (const only of ["RedisReplicationBroken", "RedisSentinelQuorumLost", "ServiceAutoscalerAtMax", "RedisBackupStale", "RedisBackupFailed", "JaegerRefusingSpans"]) {
       expect(names(prod)).toContain(only);
       expect(names(dev)).not.toContain(only);
     }
@@ -215,6 +216,10 @@ const CASES: Record<string, { fire: Case | Case[]; silent: Case }> = {
     // time() is the evaluation time in seconds since 0: a backup verified at 0 is 3 h old at 180m.
     fire: { series: [['redis_backup_last_verified_timestamp_seconds{namespace="notes", job="pushgateway"}', "0x200"]], evalTime: "180m" },
     silent: { series: [['redis_backup_last_verified_timestamp_seconds{namespace="notes", job="pushgateway"}', "0+60x200"]], evalTime: "180m" },
+  },
+  JaegerRefusingSpans: {
+    fire: { series: [['otelcol_receiver_refused_spans_total{namespace="notes", app="jaeger", component="jaeger"}', "0+10x30"]], evalTime: "20m" },
+    silent: { series: [['otelcol_receiver_refused_spans_total{namespace="notes", app="jaeger", component="jaeger"}', "5x30"], ['otelcol_exporter_send_failed_spans_total{namespace="notes", app="jaeger", component="jaeger"}', "0x30"]], evalTime: "20m" },
   },
   RedisBackupFailed: {
     fire: [

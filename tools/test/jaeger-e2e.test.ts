@@ -8,6 +8,7 @@ import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_pr
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { EXPORTER_METRICS } from "@platform/components";
 import { describeWithTool, waitFor } from "@platform/components/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
@@ -110,6 +111,10 @@ describeWithTool("jaeger", "the service's traces in a real Jaeger v2 with the de
     const redisSpans = spans.filter((s) => tag(s, "db.system") === "redis" || tag(s, "db.system.name") === "redis");
     expect(redisSpans.length).toBeGreaterThan(0);
     expect((await (await fetch(`${query}/api/services`)).json()) as { data: string[] }).toMatchObject({ data: expect.arrayContaining(["notes"]) });
+    // Its own metrics carry the names the JaegerRefusingSpans alert and the metrics contract rely on.
+    const metrics = await (await fetch(`http://127.0.0.1:${ports["8888"]}/metrics`)).text();
+    const names = new Set(metrics.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split(/[{ ]/)[0]));
+    expect((EXPORTER_METRICS["jaeger"]?.metrics ?? []).filter((m) => !names.has(m))).toEqual([]);
     console.log(`jaeger-e2e: trace ${traceId} found ${foundAfterMs} ms after the request (${spans.length} spans, ${redisSpans.length} Redis)`);
   }, 120_000);
 });
