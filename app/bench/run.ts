@@ -1,9 +1,13 @@
-// Throughput and latency of the service with every feature on, then with metrics, tracing
-// export and request logging off, against a real redis-server. Prints figures, asserts nothing.
-// Usage: npm run bench --workspace app   (BENCH_SECONDS=10 BENCH_CONNECTIONS=32 to change the load,
-// BENCH_BREAKDOWN=1 to also measure each feature switched off on its own, and 10% trace sampling)
+// Throughput and latency of the service against a real redis-server: in the production configuration (metrics,
+// request logs, tracing at the prod ratio exported to a collector, Redis-backed rate limiting, the breaker), against
+// a bare Fastify + ioredis server doing the same Redis work (bench/bare-server.mjs), in interleaved rounds; then with
+// every trace sampled, and with metrics, tracing and logging off. Prints figures (throughput ratio, p99, RSS after
+// load, start to ready), asserts nothing.
+// Usage: npm run bench --workspace app   (BENCH_SECONDS=10 BENCH_CONNECTIONS=32 BENCH_ROUNDS=3 to change the load,
+// BENCH_BREAKDOWN=1 to also measure each feature switched off on its own)
 import { spawn, type ChildProcess } from "node:child_process";
-import { openSync } from "node:fs";
+import { openSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { createServer } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import autocannon from "autocannon";
@@ -12,6 +16,8 @@ import { SERVER_ENTRY } from "../test/support/service-process";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+const BARE_SERVER = join(__dirname, "bare-server.mjs");
 
 interface Figures {
   requestsPerSecond: number;
@@ -21,9 +27,23 @@ interface Figures {
   non2xx: number;
 }
 
-async function startService(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+interface Started {
+  url: string;
+  child: ChildProcess;
+  /** From spawn to the first ready answer. */
+  readyMs: number;
+}
+
+/** Resident memory of a process, in MB (Linux). */
+function rssMb(pid: number | undefined): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]) / 1024;
+}
+
+async function startService(env: Record<string, string>, entry = SERVER_ENTRY): Promise<Started> {
   const port = await freePort();
-  const child = spawn(process.execPath, [SERVER_ENTRY], {
+  const started = performance.now();
+  const child = spawn(process.execPath, [entry], {
     env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: String(port), SHUTDOWN_DRAIN_DELAY_MS: "0", RATE_LIMIT_MAX: "1000000", ...env },
     // Logs go where a container runtime would put them: a file, here /dev/null.
     stdio: ["ignore", openSync("/dev/null", "w"), "inherit"],
@@ -33,8 +53,8 @@ async function startService(env: Record<string, string>): Promise<{ url: string;
   child.once("exit", () => (exited = true));
   for (let attempt = 0; attempt < 100 && !exited; attempt += 1) {
     const ready = await fetch(`${url}/health/ready`).then((response) => response.ok, () => false);
-    if (ready) return { url, child };
-    await sleep(100);
+    if (ready) return { url, child, readyMs: performance.now() - started };
+    await sleep(10);
   }
   throw new Error("service did not become ready");
 }
@@ -44,8 +64,15 @@ async function load(options: autocannon.Options): Promise<Figures> {
   return { requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx };
 }
 
-async function measure(label: string, env: Record<string, string>): Promise<{ read: Figures; write: Figures }> {
-  const { url, child } = await startService(env);
+interface Run {
+  read: Figures;
+  write: Figures;
+  rssMb: number;
+  readyMs: number;
+}
+
+async function measure(label: string, env: Record<string, string>, entry = SERVER_ENTRY): Promise<Run> {
+  const { url, child, readyMs } = await startService(env, entry);
   const created = await fetch(`${url}/v1/notes`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "bench", body: "a note read over and over" }) });
   const { id } = (await created.json()) as { id: string };
   await load({ url: `${url}/v1/notes/${id}`, duration: 1 }); // warm-up
@@ -56,10 +83,24 @@ async function measure(label: string, env: Record<string, string>): Promise<{ re
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ title: "bench write", body: "x".repeat(200), tags: ["bench"] }),
   });
+  const rss = rssMb(child.pid);
   child.kill("SIGTERM");
   await new Promise((resolve) => child.once("exit", resolve));
   console.log(`measured: ${label}`);
-  return { read, write };
+  return { read, write, rssMb: rss, readyMs };
+}
+
+/** The mean of several runs' figures (p99 and RSS: the worst). */
+function combine(runs: Run[]): Run {
+  const mean = (f: (r: Run) => number) => runs.reduce((sum, r) => sum + f(r), 0) / runs.length;
+  const figures = (pick: (r: Run) => Figures): Figures => ({
+    requestsPerSecond: mean((r) => pick(r).requestsPerSecond),
+    p50: mean((r) => pick(r).p50),
+    p99: Math.max(...runs.map((r) => pick(r).p99)),
+    errors: runs.reduce((sum, r) => sum + pick(r).errors, 0),
+    non2xx: runs.reduce((sum, r) => sum + pick(r).non2xx, 0),
+  });
+  return { read: figures((r) => r.read), write: figures((r) => r.write), rssMb: Math.max(...runs.map((r) => r.rssMb)), readyMs: mean((r) => r.readyMs) };
 }
 
 async function main(): Promise<void> {
@@ -77,6 +118,17 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => collector.listen(collectorPort, "127.0.0.1", resolve));
 
   try {
+    // The production configuration against the bare server, alternating, so that both see the same machine.
+    const production = { REDIS_URL: redis.url, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collectorPort}`, OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.1" };
+    const productionRuns: Run[] = [];
+    const bareRuns: Run[] = [];
+    for (let round = 1; round <= rounds; round += 1) {
+      productionRuns.push(await measure(`production configuration, round ${round}`, production));
+      bareRuns.push(await measure(`bare Fastify + ioredis, round ${round}`, { REDIS_URL: redis.url }, BARE_SERVER));
+    }
+    const prod = combine(productionRuns);
+    const bare = combine(bareRuns);
+
     const full = await measure("all features on", {
       REDIS_URL: redis.url,
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collectorPort}`,
@@ -89,7 +141,7 @@ async function main(): Promise<void> {
     });
 
     // Optional: what each feature costs on its own (BENCH_BREAKDOWN=1).
-    const breakdown: [string, { read: Figures; write: Figures }][] = [];
+    const breakdown: [string, Run][] = [];
     if (process.env.BENCH_BREAKDOWN === "1") {
       const tracing = { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collectorPort}`, OTEL_TRACES_SAMPLER: "always_on" };
       breakdown.push(["only tracing off", await measure("only tracing off", { REDIS_URL: redis.url })]);
@@ -106,6 +158,10 @@ async function main(): Promise<void> {
     console.log(`\nnode ${process.version}, ${connections} connections, ${seconds} s per run, ${exportedBatches} OTLP batches received\n`);
     console.log(`| ${"run".padEnd(36)} | ${"req/s".padStart(8)} | ${"p50 ms".padStart(7)} | ${"p99 ms".padStart(7)} | ${"errors".padStart(6)} |`);
     console.log(`|${"-".repeat(38)}|${"-".repeat(10)}|${"-".repeat(9)}|${"-".repeat(9)}|${"-".repeat(8)}|`);
+    console.log(row("read  GET /v1/notes/:id, production", prod.read));
+    console.log(row("read  GET /v1/notes/:id, bare", bare.read));
+    console.log(row("write POST /v1/notes, production", prod.write));
+    console.log(row("write POST /v1/notes, bare", bare.write));
     console.log(row("read  GET /v1/notes/:id, all on", full.read));
     console.log(row("read  GET /v1/notes/:id, lean", lean.read));
     console.log(row("write POST /v1/notes, all on", full.write));
@@ -115,7 +171,11 @@ async function main(): Promise<void> {
       console.log(row(`write ${name}`, figures.write));
     }
     const ratio = (on: Figures, off: Figures) => (on.requestsPerSecond / off.requestsPerSecond).toFixed(2);
-    console.log(`\nthroughput all-on / lean: read ${ratio(full.read, lean.read)}, write ${ratio(full.write, lean.write)}`);
+    console.log(`\nproduction / bare (${rounds} interleaved rounds): read ${ratio(prod.read, bare.read)}, write ${ratio(prod.write, bare.write)} of the throughput (goal 0.8)`);
+    console.log(`p99 production / bare: read ${(prod.read.p99 / bare.read.p99).toFixed(1)}x, write ${(prod.write.p99 / bare.write.p99).toFixed(1)}x (goal at most 2x)`);
+    console.log(`RSS after load: production ${prod.rssMb.toFixed(0)} MB, bare ${bare.rssMb.toFixed(0)} MB (goal at most 150 MB)`);
+    console.log(`start to ready: production ${prod.readyMs.toFixed(0)} ms, bare ${bare.readyMs.toFixed(0)} ms (goal at most 1000 ms)`);
+    console.log(`throughput all-on / lean: read ${ratio(full.read, lean.read)}, write ${ratio(full.write, lean.write)}`);
   } finally {
     collector.close();
     await redis.stop();
