@@ -4,9 +4,10 @@
 // every trace sampled, and with metrics, tracing and logging off. Prints figures (throughput ratio, p99, RSS after
 // load, start to ready), asserts nothing.
 // Usage: npm run bench --workspace app   (BENCH_SECONDS=10 BENCH_CONNECTIONS=32 BENCH_ROUNDS=3 to change the load,
-// BENCH_BREAKDOWN=1 to also measure each feature switched off on its own)
+// BENCH_BREAKDOWN=1 to also measure each feature switched off on its own, BENCH_PROFILE=1 for a CPU profile of each route)
 import { spawn, type ChildProcess } from "node:child_process";
-import { openSync, readFileSync } from "node:fs";
+import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -40,10 +41,10 @@ function rssMb(pid: number | undefined): number {
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]) / 1024;
 }
 
-async function startService(env: Record<string, string>, entry = SERVER_ENTRY): Promise<Started> {
+async function startService(env: Record<string, string>, entry = SERVER_ENTRY, nodeArgs: string[] = []): Promise<Started> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [entry], {
+  const child = spawn(process.execPath, [...nodeArgs, entry], {
     env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: String(port), SHUTDOWN_DRAIN_DELAY_MS: "0", RATE_LIMIT_MAX: "1000000", ...env },
     // Logs go where a container runtime would put them: a file, here /dev/null.
     stdio: ["ignore", openSync("/dev/null", "w"), "inherit"],
@@ -90,6 +91,39 @@ async function measure(label: string, env: Record<string, string>, entry = SERVE
   return { read, write, rssMb: rss, readyMs };
 }
 
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+
+/**
+ * Where the CPU goes for one route under load: the service runs with --cpu-prof while only that route is driven;
+ * prints the functions with the most self time (BENCH_PROFILE=1).
+ */
+async function profile(label: string, env: Record<string, string>, route: (url: string, id: string) => autocannon.Options): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "bench-profile-"));
+  const { url, child } = await startService(env, SERVER_ENTRY, ["--cpu-prof", `--cpu-prof-dir=${dir}`]);
+  const created = await fetch(`${url}/v1/notes`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "bench", body: "profiled" }) });
+  const { id } = (await created.json()) as { id: string };
+  await load(route(url, id));
+  child.kill("SIGTERM");
+  await new Promise((resolve) => child.once("exit", resolve));
+  const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+  if (!file) throw new Error(`no CPU profile was written for ${label}`);
+  const { nodes } = JSON.parse(readFileSync(join(dir, file), "utf8")) as { nodes: ProfileNode[] };
+  rmSync(dir, { recursive: true, force: true });
+  const total = nodes.reduce((sum, n) => sum + (n.hitCount ?? 0), 0);
+  const byFunction = new Map<string, number>();
+  for (const n of nodes) {
+    const where = n.callFrame.url.replace(/^.*node_modules\//, "").replace(/^file:\/\/.*\/app\//, "app/");
+    const key = `${n.callFrame.functionName || "(anonymous)"} ${where ? `${where}:${n.callFrame.lineNumber + 1}` : ""}`.trim();
+    byFunction.set(key, (byFunction.get(key) ?? 0) + (n.hitCount ?? 0));
+  }
+  console.log(`\nCPU profile, ${label}: the 15 functions with the most self time (of ${total} samples)`);
+  for (const [key, hits] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${((100 * hits) / total).toFixed(1).padStart(5)} %  ${key}`);
+}
+
 /** The mean of several runs' figures (p99 and RSS: the worst). */
 function combine(runs: Run[]): Run {
   const mean = (f: (r: Run) => number) => runs.reduce((sum, r) => sum + f(r), 0) / runs.length;
@@ -128,6 +162,16 @@ async function main(): Promise<void> {
     }
     const prod = combine(productionRuns);
     const bare = combine(bareRuns);
+
+    if (process.env.BENCH_PROFILE === "1") {
+      await profile("GET /v1/notes/:id, production configuration", production, (url, id) => ({ url: `${url}/v1/notes/${id}` }));
+      await profile("POST /v1/notes, production configuration", production, (url) => ({
+        url: `${url}/v1/notes`,
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ title: "bench write", body: "x".repeat(200), tags: ["bench"] }),
+      }));
+    }
 
     const full = await measure("all features on", {
       REDIS_URL: redis.url,
