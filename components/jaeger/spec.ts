@@ -1,7 +1,7 @@
 /** Pure builders of Jaeger's configuration and Kubernetes specs. */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { DNS_EGRESS, peerSelector, restrictedContainer, restrictedPod, tcpPorts } from "../lib/k8s";
+import { DNS_EGRESS, peerSelector, readWriteOnceClaim, restrictedContainer, restrictedPod, tcpPorts } from "../lib/k8s";
 import { HEALTH_PORT, JAEGER_METRICS_PORT, JaegerStorage, OTLP_GRPC_PORT, OTLP_HTTP_PORT, QUERY_PORT, type ResolvedJaegerArgs } from "./args";
 
 type Labels = Record<string, string>;
@@ -98,7 +98,7 @@ export function statefulSetSpec(r: ResolvedJaegerArgs, parts: JaegerParts, servi
           volumeClaimTemplates: [
             {
               metadata: { name: "data" },
-              spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: r.storageSize } }, ...(parts.storageClassName ? { storageClassName: parts.storageClassName } : {}) },
+              spec: readWriteOnceClaim(r.storageSize, parts.storageClassName),
             },
           ],
         }

@@ -112,3 +112,8 @@ export const API_SERVER_EGRESS: k8s.types.input.networking.v1.NetworkPolicyEgres
 export function serviceAddress(serviceName: pulumi.Input<string>, namespace: pulumi.Input<string> | undefined, port: number): pulumi.Output<string> {
   return pulumi.all([serviceName, namespace]).apply(([svc, ns]) => `${svc}${ns ? `.${ns}.svc` : ""}:${port}`);
 }
+
+/** A single-node volume of `size`, of the given StorageClass or the cluster's default. */
+export function readWriteOnceClaim(size: string, storageClassName: Input<string> | undefined): k8s.types.input.core.v1.PersistentVolumeClaimSpec {
+  return { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: size } }, ...(storageClassName ? { storageClassName } : {}) };
+}

@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { recommendedLabels, selectorLabels, serviceAddress } from "../lib/k8s";
+import { readWriteOnceClaim, recommendedLabels, selectorLabels, serviceAddress } from "../lib/k8s";
 import { PUSHGATEWAY_PORT, type PushgatewayArgs, resolvePushgatewayArgs } from "./args";
-import { claimSpec, deploymentSpec, networkPolicySpec, serviceSpec } from "./spec";
+import { deploymentSpec, networkPolicySpec, serviceSpec } from "./spec";
 
 export * from "./args";
 
@@ -24,7 +24,7 @@ export class Pushgateway extends pulumi.ComponentResource {
     const meta = { namespace: args.namespace, labels };
     const child = { parent: this };
 
-    const claim = new k8s.core.v1.PersistentVolumeClaim(`${name}-data`, { metadata: meta, spec: claimSpec(r, args.storageClassName) }, child);
+    const claim = new k8s.core.v1.PersistentVolumeClaim(`${name}-data`, { metadata: meta, spec: readWriteOnceClaim(r.storageSize, args.storageClassName) }, child);
     new k8s.apps.v1.Deployment(`${name}-deployment`, { metadata: meta, spec: deploymentSpec(r, { claimName: claim.metadata.name, selector, podLabels: labels }) }, child);
     // Named after the app: the jobs and Prometheus name it before this component exists (pushgatewayAddress).
     const service = new k8s.core.v1.Service(`${name}-service`, { metadata: { ...meta, name: r.appName }, spec: serviceSpec(selector) }, child);

@@ -39,10 +39,6 @@ export function deploymentSpec(r: ResolvedPushgatewayArgs, parts: { claimName: p
   };
 }
 
-export function claimSpec(r: ResolvedPushgatewayArgs, storageClassName: pulumi.Input<string> | undefined): k8s.types.input.core.v1.PersistentVolumeClaimSpec {
-  return { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: r.storageSize } }, ...(storageClassName ? { storageClassName } : {}) };
-}
-
 export function serviceSpec(selector: Labels): k8s.types.input.core.v1.ServiceSpec {
   return { type: "ClusterIP", selector, ports: [{ name: "http", port: PUSHGATEWAY_PORT, targetPort: "http", protocol: "TCP" }] };
 }

@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { recommendedLabels, selectorLabels } from "../lib/k8s";
+import { readWriteOnceClaim, recommendedLabels, selectorLabels } from "../lib/k8s";
 import { type RedisBackupArgs, redisBackupCronJobName, resolveRedisBackupArgs } from "./args";
 import { BACKUP_SCRIPT, BACKUP_SCRIPT_NAME } from "./scripts";
-import { S3_ACCESS_KEY_ID_KEY, S3_SECRET_ACCESS_KEY_KEY, claimSpec, cronJobSpec, networkPolicySpec } from "./spec";
+import { S3_ACCESS_KEY_ID_KEY, S3_SECRET_ACCESS_KEY_KEY, cronJobSpec, networkPolicySpec } from "./spec";
 
 export * from "./args";
 export { BACKUP_SCRIPT_PATH } from "./scripts";
@@ -36,7 +36,7 @@ export class RedisBackup extends pulumi.ComponentResource {
 
     const scripts = new k8s.core.v1.ConfigMap(`${name}-scripts`, { metadata: meta, data: { [BACKUP_SCRIPT_NAME]: BACKUP_SCRIPT } }, child);
     // Kept when the stack is destroyed: the backups outlive the Redis they came from.
-    const claim = r.s3 ? undefined : new k8s.core.v1.PersistentVolumeClaim(`${name}-data`, { metadata: meta, spec: claimSpec(r, args.storageClassName) }, { ...child, retainOnDelete: true });
+    const claim = r.s3 ? undefined : new k8s.core.v1.PersistentVolumeClaim(`${name}-data`, { metadata: meta, spec: readWriteOnceClaim(r.storageSize, args.storageClassName) }, { ...child, retainOnDelete: true });
     const s3Secret = r.s3
       ? new k8s.core.v1.Secret(
           `${name}-s3`,

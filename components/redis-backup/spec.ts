@@ -142,10 +142,6 @@ export function podTemplate(r: ResolvedRedisBackupArgs, parts: RedisBackupParts,
   };
 }
 
-export function claimSpec(r: ResolvedRedisBackupArgs, storageClassName: pulumi.Input<string> | undefined): k8s.types.input.core.v1.PersistentVolumeClaimSpec {
-  return { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: r.storageSize } }, ...(storageClassName ? { storageClassName } : {}) };
-}
-
 /** In: nothing. Out: DNS, Redis (and Sentinel), the S3 endpoint's port (object storage is outside the cluster), and the Pushgateway when it reports there. */
 export function networkPolicySpec(r: ResolvedRedisBackupArgs, selector: Labels, redisPeer: NetworkPeer, pushgatewayPeer: NetworkPeer | undefined): k8s.types.input.networking.v1.NetworkPolicySpec {
   return {
