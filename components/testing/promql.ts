@@ -104,3 +104,13 @@ export function serviceMetricNames(contract: ServiceMetricContract = serviceMetr
   }
   return allowed;
 }
+
+/** The sample names in a Prometheus text exposition (a /metrics page), comments left out. */
+export function exposedMetricNames(text: string): Set<string> {
+  return new Set(
+    text
+      .split("\n")
+      .filter((line) => line && !line.startsWith("#"))
+      .map((line) => line.split(/[{ ]/)[0] as string),
+  );
+}

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { EXPORTER_METRICS } from "@platform/components";
-import { describeWithTool, waitFor } from "@platform/components/testing";
+import { describeWithTool, exposedMetricNames, waitFor } from "@platform/components/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { RedisServer, freePort } from "../../app/test/support/redis-server";
@@ -113,7 +113,7 @@ describeWithTool("jaeger", "the service's traces in a real Jaeger v2 with the de
     expect((await (await fetch(`${query}/api/services`)).json()) as { data: string[] }).toMatchObject({ data: expect.arrayContaining(["notes"]) });
     // Its own metrics carry the names the JaegerRefusingSpans alert and the metrics contract rely on.
     const metrics = await (await fetch(`http://127.0.0.1:${ports["8888"]}/metrics`)).text();
-    const names = new Set(metrics.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split(/[{ ]/)[0]));
+    const names = exposedMetricNames(metrics);
     expect((EXPORTER_METRICS["jaeger"]?.metrics ?? []).filter((m) => !names.has(m))).toEqual([]);
     console.log(`jaeger-e2e: trace ${traceId} found ${foundAfterMs} ms after the request (${spans.length} spans, ${redisSpans.length} Redis)`);
   }, 120_000);

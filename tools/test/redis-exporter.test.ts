@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { EXPORTER_METRICS } from "@platform/components";
-import { itWithTool, waitFor } from "@platform/components/testing";
+import { exposedMetricNames, itWithTool, waitFor } from "@platform/components/testing";
 import { afterAll, expect } from "vitest";
 import { freePort } from "../../app/test/support/redis-server";
 
@@ -26,7 +26,7 @@ function start(cmd: string, args: string[]): void {
 async function metricNames(url: string, want: (names: Set<string>) => boolean): Promise<Set<string>> {
   return waitFor(`metrics at ${url}`, 30_000, async () => {
     const text = await (await fetch(url)).text().catch(() => "");
-    const names = new Set(text.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split(/[{ ]/)[0] as string));
+    const names = exposedMetricNames(text);
     return want(names) ? names : undefined;
   }, 500);
 }
