@@ -47,7 +47,7 @@ export interface JaegerArgs {
   readonly cpuRequest?: string;
   /** CPU limit. @default "500m" */
   readonly cpuLimit?: string;
-  /** Memory request and limit. @default "128Mi" with memory storage' 20000 traces in mind; more for Badger's caches */
+  /** Memory request and limit. @default "128Mi" with memory storage, "256Mi" with Badger (its caches) */
   readonly memory?: string;
 }
 

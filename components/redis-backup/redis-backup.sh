@@ -322,7 +322,7 @@ id_epoch() {
 # verify ID: the stored files' checksum, then a load into a throwaway redis-server whose loaded and
 # expired keys must add up to the manifest's key count. Writes verified.json on success.
 verify() {
-  local id="$1" work keys loaded expired now
+  local id="$1" work keys info loaded expired now
   backup_ids | grep -qx "$id" || die "no complete backup $id in $(store_name) (see: redis-backup.sh list)"
   work="$SCRATCH_DIR/verify-$id"
   rm -rf "$work" && mkdir -p "$work/files"
@@ -346,8 +346,9 @@ verify() {
     stop_throwaway; rm -rf "$work"
     return 1
   fi
-  loaded="$(tcli INFO persistence | tr -d '\r' | sed -n 's/^rdb_last_load_keys_loaded://p')"
-  expired="$(tcli INFO persistence | tr -d '\r' | sed -n 's/^rdb_last_load_keys_expired://p')"
+  info="$(tcli INFO persistence | tr -d '\r')"
+  loaded="$(sed -n 's/^rdb_last_load_keys_loaded://p' <<<"$info")"
+  expired="$(sed -n 's/^rdb_last_load_keys_expired://p' <<<"$info")"
   stop_throwaway
   if [ -z "$loaded" ] || [ $((loaded + expired)) -ne "$keys" ]; then
     rm -rf "$work"
@@ -401,7 +402,7 @@ retention() {
 # these metrics of the group). The figures of the newest verified backup come from the store itself, so a
 # failed run, or a Pushgateway that lost its state, still reports the truth.
 push_metrics() {
-  local ok="$1" duration="${2:-}" body id url host port path status
+  local ok="$1" duration="${2:-}" body id manifest url host port path status
   [ -n "${PUSHGATEWAY_URL:-}" ] || return 0
   body="# TYPE redis_backup_last_run_success gauge
 redis_backup_last_run_success $ok
@@ -417,12 +418,13 @@ redis_backup_last_success_timestamp_seconds $(id_epoch "$id")
 "
   fi
   if id="$(latest_verified)"; then
+    manifest="$(store_read "$id" manifest.json)"
     body+="# TYPE redis_backup_last_verified_timestamp_seconds gauge
 redis_backup_last_verified_timestamp_seconds $(store_read "$id" verified.json | manifest_field verified_at_seconds)
 # TYPE redis_backup_size_bytes gauge
-redis_backup_size_bytes $(store_read "$id" manifest.json | manifest_field compressed_bytes)
+redis_backup_size_bytes $(manifest_field compressed_bytes <<<"$manifest")
 # TYPE redis_backup_keys gauge
-redis_backup_keys $(store_read "$id" manifest.json | manifest_field keys)
+redis_backup_keys $(manifest_field keys <<<"$manifest")
 "
   fi
   url="${PUSHGATEWAY_URL#http://}"
