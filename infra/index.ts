@@ -154,7 +154,7 @@ const redis = new Redis(
 );
 const sentinel = s.redisMode === "sentinel";
 
-// Verified backups: from an in-sync replica in Sentinel mode, onto their own PVC (docs/backups.md).
+// Verified backups: from an in-sync replica in Sentinel mode, onto their own PVC or to S3 (docs/backups.md).
 const backupAppName = `${s.appName}-redis-backup`;
 const backups = s.redisBackups
   ? new RedisBackup(
