@@ -5,7 +5,8 @@
  *   platform       cluster add-ons, the namespace, the TLS issuer
  *   data           Redis and its verified backups
  *   service        the image and the AppService
- *   observability  Prometheus with the SLO and cause alerts, Alertmanager, kube-state-metrics, Jaeger, Grafana
+ *   observability  Prometheus with the SLO and cause alerts, Alertmanager, kube-state-metrics, Jaeger, Loki and
+ *                  the log shipper (in a namespace of its own), Grafana with the links between them
  *   edge           the route (Gateway API or Ingress) with TLS: the API, and Grafana when published
  *
  * Decisions belong to the components; this file only passes settings and outputs along.
@@ -25,6 +26,8 @@ import {
   Jaeger,
   JaegerStorage,
   KubeStateMetrics,
+  LogShipper,
+  Loki,
   OperatorMonitoring,
   PART_OF,
   EdgeMode,
@@ -39,6 +42,7 @@ import {
   RedisMode,
   TlsIssuer,
   PROMETHEUS_DATASOURCE_UID,
+  LOKI_DATASOURCE_UID,
   alertmanagerAddress,
   alertmanagerPeer,
   dashboards,
@@ -51,6 +55,11 @@ import {
   QUERY_PORT,
   kubeStateMetricsAddress,
   kubeStateMetricsPeer,
+  LOKI_OTLP_PATH,
+  lokiAddress,
+  lokiLabelName,
+  lokiPeer,
+  logShipperPeer,
   prometheusPeer,
   pushgatewayAddress,
   pushgatewayPeer,
@@ -254,6 +263,9 @@ const app = new AppService(
 
 // ---------------------------------------------------------------- observability
 
+// The log shipper reads the nodes' pod logs (hostPath): it runs in a namespace of its own, at the privileged level.
+const logShipperNamespace = s.loki ? s.logShipperNamespace : undefined;
+
 // What the alerts and dashboards look at, named the way Prometheus labels the series it scrapes.
 const selectors = {
   service: seriesSelector(s.namespace, app.podSelector),
@@ -263,6 +275,8 @@ const selectors = {
   alertmanager: 'job="alertmanager"',
   kubeStateMetrics: 'job="kube-state-metrics"',
   jaeger: s.jaeger ? seriesSelector(s.namespace, jaegerPeer("jaeger").podLabels as Record<string, string>) : undefined,
+  loki: s.loki ? seriesSelector(s.namespace, lokiPeer("loki").podLabels as Record<string, string>) : undefined,
+  logShipper: logShipperNamespace ? seriesSelector(logShipperNamespace, logShipperPeer("log-shipper", logShipperNamespace).podLabels as Record<string, string>) : undefined,
 };
 const slo = {
   availability: s.sloAvailabilityTarget,
@@ -324,6 +338,48 @@ const jaeger = s.jaeger
     )
   : undefined;
 
+// Logs: Loki on a PVC with retention, fed by an OpenTelemetry Collector DaemonSet that tails the namespace's pods.
+const loki = s.loki
+  ? new Loki(
+      "loki",
+      {
+        namespace: ns,
+        retentionDays: s.lokiRetentionDays,
+        storageSize: s.lokiStorageSize,
+        storageClassName: s.redisStorageClass,
+        memory: s.lokiMemory,
+        ingestionRateMb: s.lokiIngestionRateMb,
+        pushers: logShipperNamespace ? [logShipperPeer("log-shipper", logShipperNamespace)] : [],
+        readers: deployPrometheus ? [grafanaPeer("grafana")] : [],
+        scrapers: [scraper],
+      },
+      providerOpts,
+    )
+  : undefined;
+if (logShipperNamespace) {
+  const shipperNamespace = new k8s.core.v1.Namespace(
+    "log-shipper-namespace",
+    {
+      metadata: {
+        name: logShipperNamespace,
+        labels: { "app.kubernetes.io/part-of": PART_OF, "pod-security.kubernetes.io/enforce": "privileged" },
+      },
+    },
+    { provider: renderProvider, dependsOn: addons ? [addons] : [] },
+  );
+  new LogShipper(
+    "log-shipper",
+    {
+      namespace: shipperNamespace.metadata.name,
+      sourceNamespace: s.namespace,
+      lokiOtlpEndpoint: `http://${lokiAddress("loki", s.namespace)}${LOKI_OTLP_PATH}`,
+      lokiPeer: lokiPeer("loki", s.namespace),
+      scrapers: [deployPrometheus ? { ...prometheusPeer("prometheus"), namespace: s.namespace } : scraper],
+    },
+    providerOpts,
+  );
+}
+
 if (pushgateway) new Pushgateway("pushgateway", { namespace: ns, clients: [prometheusPeer("prometheus"), redisBackupPeer("redis-backup", backupAppName)], storageClassName: s.redisBackupStorageClass }, providerOpts);
 
 if (deployPrometheus) new KubeStateMetrics("kube-state-metrics", { namespace: ns, watchNamespaces: [s.namespace], clients: [prometheusPeer("prometheus")] }, providerOpts);
@@ -334,7 +390,7 @@ const prometheus =
         "prometheus",
         {
           namespace: ns,
-          scrapeNamespaces: [s.namespace],
+          scrapeNamespaces: [s.namespace, ...(logShipperNamespace ? [logShipperNamespace] : [])],
           retentionTime: s.prometheusRetentionTime,
           retentionSize: s.prometheusRetentionSize,
           storageSize: s.prometheusStorageSize,
@@ -359,6 +415,8 @@ const grafana = prometheus
         prometheusUrl: pulumi.interpolate`http://${prometheus.address}`,
         prometheusPeer: { ...prometheusPeer("prometheus"), ports: [9090] },
         alertmanagerUrl: alertmanager ? pulumi.interpolate`http://${alertmanager.address}` : undefined,
+        lokiUrl: loki?.url,
+        lokiPeer: loki ? lokiPeer("loki") : undefined,
         jaegerUrl: jaeger?.queryUrl,
         jaegerPeer: jaeger ? { ...jaegerPeer("jaeger"), ports: [QUERY_PORT] } : undefined,
         alertmanagerPeer: alertmanager ? { ...alertmanagerPeer("alertmanager"), ports: [9093] } : undefined,
@@ -370,6 +428,10 @@ const grafana = prometheus
           sentinel,
           datasourceUid: PROMETHEUS_DATASOURCE_UID,
           backups: alertInput.backup ? { intervalSeconds: alertInput.backup.intervalSeconds } : undefined,
+          // The service's streams, as the log shipper labels them (components/lib/logs.ts).
+          correlations: loki
+            ? { logs: { datasourceUid: LOKI_DATASOURCE_UID, streamSelector: `{${lokiLabelName("service.name")}="${s.appName}", ${lokiLabelName("k8s.namespace.name")}="${s.namespace}"}` } }
+            : undefined,
         }),
         // Internal (kubectl port-forward) unless grafanaPath publishes it through the edge, behind its login.
         publicUrl: s.grafanaPath ? `https://${s.hostname}${s.grafanaPath}/` : undefined,

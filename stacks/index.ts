@@ -205,6 +205,12 @@ function crossFieldIssues(s: Values, raw: Readonly<Record<string, unknown>>, rep
   if (s.grafanaPath === "/v1" || s.grafanaPath === "/docs") {
     found.push({ key: "grafanaPath", value: s.grafanaPath, problem: "is a path of the service's API: choose another, such as \"/grafana\"." });
   }
+  if (s.logShipperNamespace !== undefined && s.logShipperNamespace === s.namespace) {
+    found.push({ key: "logShipperNamespace", value: s.logShipperNamespace, problem: "must differ from namespace: the shipper needs the privileged Pod Security level, the service's namespace keeps baseline." });
+  }
+  if (s.logShipperNamespace === undefined && s.namespace !== undefined && s.namespace.length > 58) {
+    found.push({ key: "logShipperNamespace", value: undefined, problem: `required when namespace is longer than 58 characters: the default, ${s.namespace}-logs, would not be a valid namespace name.` });
+  }
   if (s.shutdownDrainDelayMs !== undefined && s.shutdownGraceMs !== undefined && s.shutdownDrainDelayMs >= s.shutdownGraceMs) {
     found.push({ key: "shutdownDrainDelayMs", value: s.shutdownDrainDelayMs, problem: `must be below shutdownGraceMs (${s.shutdownGraceMs}).` });
   }
@@ -244,6 +250,7 @@ function withDerivedDefaults(values: Values): Settings {
   // A prebuilt image wins over the environment's default repository: nothing is built.
   if (v.image !== undefined) v.imageRepository = undefined;
   if (v.registryServer === undefined && v.imageRepository?.includes("/")) v.registryServer = v.imageRepository.split("/")[0];
+  if (v.loki && v.logShipperNamespace === undefined) v.logShipperNamespace = `${v.namespace}-logs`;
   for (const key of SETTING_KEYS) {
     if ((SETTINGS[key] as KeySpec).secret) delete v[key];
   }

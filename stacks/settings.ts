@@ -736,6 +736,52 @@ export const SETTINGS = {
     prod: 0.1,
     doc: "Share of traces sampled (parentbased_traceidratio).",
   },
+  loki: {
+    kind: "boolean",
+    schema: z.boolean(),
+    allowed: "true or false",
+    dev: true,
+    prod: true,
+    doc: "Deploy Loki (monolithic, internal only) and the log shipper, an OpenTelemetry Collector DaemonSet that ships the namespace's pod logs to it; Grafana links log lines and traces both ways.",
+  },
+  lokiRetentionDays: {
+    kind: "integer",
+    schema: int(1, 3650),
+    allowed: "an integer from 1 to 3650",
+    dev: 3,
+    prod: 30,
+    doc: "How long Loki keeps log lines; its compactor deletes older ones.",
+  },
+  lokiStorageSize: {
+    kind: "string",
+    schema: memQuantity,
+    allowed: "a storage quantity such as 20Gi",
+    dev: "2Gi",
+    prod: "20Gi",
+    doc: "Size of Loki's PVC (chunks, index, write-ahead log).",
+  },
+  lokiMemory: {
+    kind: "string",
+    schema: memQuantity,
+    allowed: "a memory quantity such as 512Mi",
+    dev: "256Mi",
+    prod: "1Gi",
+    doc: "Loki's memory request and limit.",
+  },
+  lokiIngestionRateMb: {
+    kind: "integer",
+    schema: int(1, 1024),
+    allowed: "an integer from 1 to 1024",
+    dev: 4,
+    prod: 8,
+    doc: "Loki's ingestion rate limit in MB/s (bursts up to twice that); lines above it are refused and alerted on (LokiIngestionFailing), and the shipper retries them.",
+  },
+  logShipperNamespace: {
+    kind: "string",
+    schema: dnsLabel,
+    allowed: "a DNS-1123 label other than namespace",
+    doc: "Namespace the stack creates for the log shipper: it reads the nodes' /var/log/pods through a hostPath volume, which the service's namespace (Pod Security baseline) forbids, so it runs apart, at the privileged level. Unset: `<namespace>-logs`.",
+  },
 } as const satisfies Record<string, KeySpec>;
 
 export type SettingKey = keyof typeof SETTINGS;

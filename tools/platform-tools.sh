@@ -13,7 +13,9 @@
 # this path, to test it); so is one whose row lists stubFiles, generated files that upstream makes before its
 # release builds and the module lacks: it is built from a copy of the module with them as placeholders; and so is
 # one whose row says "wrapper": true (`go install pkg@version` asks the proxy for the module's version list, which
-# the proxy refuses for some modules whose versions it serves). Then <cache>/bin/<binary> is a link to each current version, and a binary whose tool is
+# the proxy refuses for some modules whose versions it serves). A row with "builder" (an OpenTelemetry Collector
+# builder manifest in this repository) installs the builder at its version and builds the collector the manifest
+# describes; that tool is reused only while the cached copy of the manifest equals the current one. Then <cache>/bin/<binary> is a link to each current version, and a binary whose tool is
 # not there at its current version has no link: the tests find the binaries there (components/testing/tools.ts).
 #
 # --only: these tools of the table only. --budget-seconds N: no build starts once N seconds have passed, and a
@@ -51,7 +53,7 @@ command -v go >/dev/null || [ ! -x /usr/local/go/bin/go ] || PATH="$PATH:/usr/lo
 
 # The table, one line per selected tool, fields separated by \x1f (tabs would merge empty fields):
 # name, module, version, packages, binaries, ldflags, what the version command must print, stub files, wrapper (1 or
-# empty), the version command's arguments.
+# empty), the version command's arguments, the builder manifest (a path, or empty).
 # shellcheck disable=SC2016 # JavaScript in single quotes
 rows="$("$node" -e '
   const [file, only] = process.argv.slice(1);
@@ -66,7 +68,7 @@ rows="$("$node" -e '
   const fill = (s, t) => s.replaceAll("{version}", t.version).replaceAll("{release}", t.release);
   for (const t of tools.filter((t) => wanted.includes(t.name))) {
     console.log([t.name, t.module, t.version, t.binaries.map((b) => b.package).join(" "), t.binaries.map((b) => b.binary).join(" "),
-      (t.ldflags ?? []).map((f) => fill(f, t)).join(" "), fill(t.versionOutput, t), (t.stubFiles ?? []).join(" "), t.wrapper ? "1" : "", (t.versionArgs ?? ["--version"]).join(" ")].join("\x1f"));
+      (t.ldflags ?? []).map((f) => fill(f, t)).join(" "), fill(t.versionOutput, t), (t.stubFiles ?? []).join(" "), t.wrapper ? "1" : "", (t.versionArgs ?? ["--version"]).join(" "), t.builder ?? ""].join("\x1f"));
   }' "$table" "$only")" || exit 2
 
 mkdir -p "$cache/bin" "$cache/logs"
@@ -81,6 +83,7 @@ fi
 runs() {
   local dir="$1" expect="$2" b out
   shift 2
+  [ -z "$manifest" ] || cmp -s "$dir/builder-config.yaml" "$here/../$manifest" || return 1
   for b in "$@"; do
     [ -x "$dir/bin/$b" ] || return 1
     # shellcheck disable=SC2086 # one argument per word
@@ -133,6 +136,14 @@ build() {
     for p in $pkgs; do targets+=("$p@$version"); done
     if [ "$status" -ne 0 ]; then
       :
+    elif [ -n "$manifest" ]; then
+      # The builder generates a main module from the manifest, then runs go mod tidy and go build itself.
+      echo "== the collector builder with $manifest" >>"$log"
+      cp "$here/../$manifest" "$tmp/builder-config.yaml" &&
+        (cd "$tmp" && GOBIN="$tmp/ocb" "${limit[@]}" go install "$module@$version" &&
+          "${limit[@]}" "$tmp/ocb/builder" --config builder-config.yaml --ldflags="$ldflags" &&
+          mkdir -p out/bin && for b in $bins; do mv "build/$b" out/bin/ || exit 1; done &&
+          cp builder-config.yaml out/) >>"$log" 2>&1 || status=$?
     elif [ ${#edits[@]} -eq 0 ] && [ -z "$wrapper" ] && [ -z "${PLATFORM_TOOLS_WRAPPER:-}" ]; then
       (cd "$tmp" && "${limit[@]}" go install -ldflags="$ldflags" "${targets[@]}") >>"$log" 2>&1 || status=$?
     else
@@ -163,7 +174,7 @@ build() {
 }
 
 missing=0
-while IFS=$'\x1f' read -r -u 3 name module version pkgs bins ldflags expect stubs wrapper version_args; do
+while IFS=$'\x1f' read -r -u 3 name module version pkgs bins ldflags expect stubs wrapper version_args manifest; do
   start=$SECONDS
   dir="$cache/$name-$version"
   # shellcheck disable=SC2086 # one binary per word

@@ -12,6 +12,8 @@ export const GRAFANA_PORT = 3000;
 /** The datasource uids the dashboards refer to. */
 export const PROMETHEUS_DATASOURCE_UID = "prometheus";
 export const ALERTMANAGER_DATASOURCE_UID = "alertmanager";
+export const LOKI_DATASOURCE_UID = "loki";
+export const JAEGER_DATASOURCE_UID = "jaeger";
 
 export interface GrafanaArgs {
   /** Namespace of every object. @default the Kubernetes provider's namespace */
@@ -29,10 +31,13 @@ export interface GrafanaArgs {
   /** Alertmanager's pods, for the egress rule (port 9093). @default unset */
   readonly alertmanagerPeer?: NetworkPeer;
   /**
-   * Loki and Jaeger, for the logs-and-traces issue: each adds its datasource (uids "loki" and "jaeger") and the
-   * links between them when set. @default unset
+   * Loki's URL, e.g. http://loki.notes.svc:3100: adds its datasource (uid "loki"). With Jaeger too, a log line's
+   * `trace_id` (structured metadata) links to its trace, and a span to its service's log lines. @default unset
    */
   readonly lokiUrl?: pulumi.Input<string>;
+  /** Loki's pods, for the egress rule (port 3100). @default unset */
+  readonly lokiPeer?: NetworkPeer;
+  /** Jaeger's query URL, e.g. http://jaeger.notes.svc:16686: adds its datasource (uid "jaeger"). @default unset */
   readonly jaegerUrl?: pulumi.Input<string>;
   /** Jaeger's pods, for the egress rule (port 16686). @default unset */
   readonly jaegerPeer?: NetworkPeer;

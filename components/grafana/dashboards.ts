@@ -22,25 +22,33 @@ import { createHash } from "node:crypto";
 import * as common from "@grafana/grafana-foundation-sdk/common";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";
+import * as logs from "@grafana/grafana-foundation-sdk/logs";
+import * as loki from "@grafana/grafana-foundation-sdk/loki";
 import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import * as statetimeline from "@grafana/grafana-foundation-sdk/statetimeline";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
 import * as units from "@grafana/grafana-foundation-sdk/units";
+import { lokiLabelName } from "../lib/logs";
 import { BURN_RATE_ALERTS, SLO_WINDOWS, type SloTargets, type TargetSelectors } from "../prometheus/rules";
 
 /**
- * Where logs and traces plug in. Loki and Jaeger arrive with a later issue; until then nothing sets these.
+ * Where logs and traces plug in.
  * - `tracesDatasourceUid`: when set, the latency panels (HTTP duration, the service's Redis p99) ask Prometheus
  *   for exemplars. The link from an exemplar's `trace_id` to the trace is configured on the Prometheus
- *   datasource (`jsonData.exemplarTraceIdDestinations: [{ name: "trace_id", datasourceUid }]`), which the
- *   Grafana component provisions with this same uid. The service does not emit exemplars yet (prom-client
- *   needs the OpenMetrics registry and the active span's ids), so the panels show none until it does.
- * - `logsDatasourceUid`: unused for now; the place for the service's log panels (Loki, `{namespace, app}`
- *   streams, `trace_id` as structured metadata) and for links from a panel to the matching log lines.
+ *   datasource (`jsonData.exemplarTraceIdDestinations: [{ name: "trace_id", datasourceUid }]`). The service does
+ *   not emit exemplars (prom-client needs the OpenMetrics registry and the active span's ids), so the stack leaves
+ *   this unset; the path from a slow request to its trace is the Logs row instead.
+ * - `logs`: adds the service dashboard's Logs row, from Loki: the slow requests (over the latency SLO's threshold)
+ *   and the warnings and errors, newest first. Each line's `trace_id` links to its trace (the Loki datasource's
+ *   derived field), and the trace back to its lines: a slow request is two clicks from its trace and its logs.
  */
 export interface DashboardCorrelations {
   readonly tracesDatasourceUid?: string;
-  readonly logsDatasourceUid?: string;
+  readonly logs?: {
+    readonly datasourceUid: string;
+    /** The service's log streams, as a LogQL stream selector, e.g. `{service_name="notes", k8s_namespace_name="notes"}`. */
+    readonly streamSelector: string;
+  };
 }
 
 export interface DashboardsInput {
@@ -170,7 +178,7 @@ interface TimeSeriesSpec extends PanelSpec {
   readonly axisLabel?: string;
 }
 
-type AnyPanelBuilder = timeseries.PanelBuilder | stat.PanelBuilder | statetimeline.PanelBuilder;
+type AnyPanelBuilder = timeseries.PanelBuilder | stat.PanelBuilder | statetimeline.PanelBuilder | logs.PanelBuilder;
 
 interface Section {
   readonly title: string;
@@ -348,6 +356,25 @@ class Kit {
     return p;
   }
 
+  /** Log lines from Loki, newest first, with their details (where the derived trace link is). */
+  logLines(spec: { readonly title: string; readonly description: string; readonly datasourceUid: string; readonly expr: string; readonly w: number; readonly h?: number }): logs.PanelBuilder {
+    const datasource = { type: "loki", uid: spec.datasourceUid };
+    return new logs.PanelBuilder()
+      .id(this.id())
+      .title(spec.title)
+      .description(spec.description)
+      .datasource(datasource)
+      .withTarget(new loki.DataqueryBuilder().refId("A").datasource(datasource).expr(spec.expr).maxLines(200).range(true))
+      .span(spec.w)
+      .height(spec.h ?? 10)
+      .showTime(true)
+      .wrapLogMessage(true)
+      .prettifyLogMessage(false)
+      .enableLogDetails(true)
+      .sortOrder(common.LogsSortOrder.Descending)
+      .dedupStrategy(common.LogsDedupStrategy.None);
+  }
+
   /** Rows first, their panels after them (open rows), as Grafana lays out an uncollapsed row. */
   dashboard(kind: DashboardKind, title: string, description: string, time: string, sections: readonly Section[]): DashboardJson {
     const tag = `${this.input.namespace}/${this.input.deploymentName}`;
@@ -391,6 +418,28 @@ export function serviceDashboard(input: DashboardsInput): DashboardJson {
     showThresholds: true,
     exemplars: true,
   });
+
+  // From a slow request to its trace and its lines: each line's trace_id opens the trace (derived field).
+  const logsSource = input.correlations?.logs;
+  const logsSection: Section | undefined = logsSource && {
+    title: "Logs",
+    panels: [
+      k.logLines({
+        title: "Slow requests",
+        description: `The service's request lines over the latency SLO's threshold (${latencySeconds * 1000} ms), newest first. Open a line: its trace_id opens the trace in Jaeger, and the trace's spans open their log lines.`,
+        datasourceUid: logsSource.datasourceUid,
+        expr: `${logsSource.streamSelector} | json | duration_ms > ${latencySeconds * 1000}`,
+        w: 12,
+      }),
+      k.logLines({
+        title: "Warnings and errors",
+        description: "The service's lines at level warn, error or fatal (the level label), newest first; each carries its trace_id when it was logged inside a request.",
+        datasourceUid: logsSource.datasourceUid,
+        expr: `${logsSource.streamSelector.replace(/\}$/, `, ${lokiLabelName("level")}=~"warn|error|fatal"}`)}`,
+        w: 12,
+      }),
+    ],
+  };
 
   return k.dashboard(
     "service",
@@ -604,6 +653,7 @@ export function serviceDashboard(input: DashboardsInput): DashboardJson {
           }),
         ],
       },
+      ...(logsSection ? [logsSection] : []),
     ],
   );
 }

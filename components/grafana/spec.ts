@@ -2,13 +2,50 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DNS_EGRESS, peerSelector, restrictedContainer, restrictedPod, tcpPorts } from "../lib/k8s";
-import { ALERTMANAGER_DATASOURCE_UID, GRAFANA_PORT, type GrafanaArgs, PROMETHEUS_DATASOURCE_UID, type ResolvedGrafanaArgs } from "./args";
+import { lokiLabelName } from "../lib/logs";
+import { ALERTMANAGER_DATASOURCE_UID, GRAFANA_PORT, type GrafanaArgs, JAEGER_DATASOURCE_UID, LOKI_DATASOURCE_UID, PROMETHEUS_DATASOURCE_UID, type ResolvedGrafanaArgs } from "./args";
 
 type Labels = Record<string, string>;
 const GRAFANA_UID = 472; // the image's grafana user
 export const ADMIN_PASSWORD_KEY = "admin-password";
 
-/** provisioning/datasources/datasources.yaml: Prometheus (default), Alertmanager, and Loki and Jaeger when given. */
+/**
+ * The links between logs and traces, both ways:
+ * - a log line's `trace_id` (structured metadata, which Grafana's derived fields match as a label) opens the trace;
+ * - a span opens the log lines of its trace, a minute around the span: every stream Loki holds (each has a
+ *   namespace label), filtered on the exact trace_id, so the lines of every service the trace crossed show. The
+ *   query names no service: Grafana's Jaeger spans carry the service's name outside their tags.
+ */
+export const TRACE_ID_FIELD = "trace_id";
+// Grafana expands $VAR and ${VAR} in provisioning files from its environment: `$$` keeps a literal `$`.
+export function lokiJsonData(jaeger: boolean): object {
+  return {
+    maxLines: 1000,
+    ...(jaeger
+      ? {
+          derivedFields: [
+            // matcherType "label" matches label and structured-metadata names, unanchored: hence ^...$.
+            { name: "Trace", matcherType: "label", matcherRegex: `^${TRACE_ID_FIELD}$`, url: "$${__value.raw}", datasourceUid: JAEGER_DATASOURCE_UID, urlDisplayLabel: "Open trace" },
+          ],
+        }
+      : {}),
+  };
+}
+export function jaegerJsonData(loki: boolean): object {
+  if (!loki) return {};
+  return {
+    tracesToLogsV2: {
+      datasourceUid: LOKI_DATASOURCE_UID,
+      spanStartTimeShift: "-1m",
+      spanEndTimeShift: "1m",
+      customQuery: true,
+      // Jaeger may print a trace id without its leading zeros; Loki keeps all 32 hex digits.
+      query: `{${lokiLabelName("k8s.namespace.name")}=~".+"} | ${TRACE_ID_FIELD}=~"0*$\${__trace.traceId}"`,
+    },
+  };
+}
+
+/** provisioning/datasources/datasources.yaml: Prometheus (default), Alertmanager, and Loki and Jaeger (linked to each other) when given. */
 export function datasourcesFile(args: Pick<GrafanaArgs, "prometheusUrl" | "alertmanagerUrl" | "lokiUrl" | "jaegerUrl">): pulumi.Output<object> {
   return pulumi.all([args.prometheusUrl, args.alertmanagerUrl, args.lokiUrl, args.jaegerUrl]).apply(([prometheus, alertmanager, loki, jaeger]) => ({
     apiVersion: 1,
@@ -17,9 +54,8 @@ export function datasourcesFile(args: Pick<GrafanaArgs, "prometheusUrl" | "alert
       ...(alertmanager
         ? [{ name: "Alertmanager", uid: ALERTMANAGER_DATASOURCE_UID, type: "alertmanager", access: "proxy", url: alertmanager, editable: false, jsonData: { implementation: "prometheus" } }]
         : []),
-      // The logs-and-traces issue adds the links (derived fields on trace_id, traces to logs) to these two.
-      ...(loki ? [{ name: "Loki", uid: "loki", type: "loki", access: "proxy", url: loki, editable: false }] : []),
-      ...(jaeger ? [{ name: "Jaeger", uid: "jaeger", type: "jaeger", access: "proxy", url: jaeger, editable: false }] : []),
+      ...(loki ? [{ name: "Loki", uid: LOKI_DATASOURCE_UID, type: "loki", access: "proxy", url: loki, editable: false, jsonData: lokiJsonData(jaeger !== undefined) }] : []),
+      ...(jaeger ? [{ name: "Jaeger", uid: JAEGER_DATASOURCE_UID, type: "jaeger", access: "proxy", url: jaeger, editable: false, jsonData: jaegerJsonData(loki !== undefined) }] : []),
     ],
   }));
 }
@@ -116,7 +152,7 @@ export function serviceSpec(selector: Labels): k8s.types.input.core.v1.ServiceSp
 }
 
 /** In: its clients on 3000. Out: DNS and its datasources. */
-export function networkPolicySpec(r: ResolvedGrafanaArgs, args: Pick<GrafanaArgs, "prometheusPeer" | "alertmanagerPeer" | "jaegerPeer">, selector: Labels): k8s.types.input.networking.v1.NetworkPolicySpec {
+export function networkPolicySpec(r: ResolvedGrafanaArgs, args: Pick<GrafanaArgs, "prometheusPeer" | "alertmanagerPeer" | "lokiPeer" | "jaegerPeer">, selector: Labels): k8s.types.input.networking.v1.NetworkPolicySpec {
   return {
     podSelector: { matchLabels: selector },
     policyTypes: ["Ingress", "Egress"],
@@ -125,6 +161,7 @@ export function networkPolicySpec(r: ResolvedGrafanaArgs, args: Pick<GrafanaArgs
       DNS_EGRESS,
       { to: [peerSelector(args.prometheusPeer)], ports: tcpPorts(args.prometheusPeer.ports ?? [9090]) },
       ...(args.alertmanagerPeer ? [{ to: [peerSelector(args.alertmanagerPeer)], ports: tcpPorts(args.alertmanagerPeer.ports ?? [9093]) }] : []),
+      ...(args.lokiPeer ? [{ to: [peerSelector(args.lokiPeer)], ports: tcpPorts(args.lokiPeer.ports ?? [3100]) }] : []),
       ...(args.jaegerPeer ? [{ to: [peerSelector(args.jaegerPeer)], ports: tcpPorts(args.jaegerPeer.ports ?? [16686]) }] : []),
     ],
   };

@@ -95,6 +95,21 @@ export const EXPORTER_METRICS: Readonly<Record<string, MetricSource>> = {
     source: "Jaeger 2.13.0's own /metrics (the OpenTelemetry Collector's receiver and exporter telemetry); tools/test/jaeger-e2e.test.ts finds them on the real binary",
     metrics: ["otelcol_receiver_accepted_spans_total", "otelcol_receiver_refused_spans_total", "otelcol_exporter_sent_spans_total", "otelcol_exporter_send_failed_spans_total"],
   },
+  loki: {
+    source:
+      "Loki v3.7.6: pkg/util/server (loki_request_duration_seconds, route otlp_v1_logs for OTLP pushes, as in production/loki-mixin-compiled/dashboards/loki-writes.json) and pkg/validation/validate.go (loki_discarded_samples_total). Not checked against a running Loki: its Go module is AGPL-licensed and not used here (README)",
+    metrics: ["loki_request_duration_seconds_count", "loki_discarded_samples_total"],
+  },
+  logShipper: {
+    source: "The OpenTelemetry Collector 0.165.0's own /metrics (exporterhelper and receiverhelper telemetry, without type suffixes); tools/test/log-shipper-e2e.test.ts finds them on the real build",
+    metrics: [
+      "otelcol_exporter_send_failed_log_records",
+      "otelcol_exporter_enqueue_failed_log_records",
+      "otelcol_receiver_refused_log_records",
+      "otelcol_exporter_queue_size",
+      "otelcol_exporter_queue_capacity",
+    ],
+  },
   backup: {
     source: "components/redis-backup/redis-backup.sh (push_metrics): pushed to the Pushgateway after every run, success or failure; components/test/redis-backup-script.test.ts reads them back from a real Pushgateway",
     metrics: [

@@ -44,6 +44,10 @@ export interface TargetSelectors {
   readonly kubeStateMetrics: string;
   /** Jaeger, when the stack deploys it. */
   readonly jaeger?: string;
+  /** Loki, when the stack deploys it. */
+  readonly loki?: string;
+  /** The log shipper's pods (in their own namespace), when the stack deploys it. */
+  readonly logShipper?: string;
 }
 
 export interface SloTargets {
@@ -248,6 +252,38 @@ export function causeAlerts(input: AlertRulesInput): AlertingRule[] {
         "10m",
         "Jaeger refuses or cannot store spans",
         "Jaeger's OTLP receiver refuses spans, or its storage exporter fails to write them: traces are being lost.",
+      ),
+    );
+  }
+  if (s.loki) {
+    // Pushes Loki answers with 5xx (it cannot store them: the shipper retries), or lines it refuses outright
+    // (rate or stream limits, too old, too large: the shipper cannot retry those).
+    const pushes = `route=~"otlp_v1_logs|loki_api_v1_push"`;
+    alerts.push(
+      rule(
+        input,
+        "LokiIngestionFailing",
+        "warning",
+        `(sum(rate(loki_request_duration_seconds_count{${s.loki}, ${pushes}, status_code=~"5.."}[5m])) or vector(0)) / sum(rate(loki_request_duration_seconds_count{${s.loki}, ${pushes}}[5m])) > 0.05 or sum by (reason) (rate(loki_discarded_samples_total{${s.loki}}[5m])) > 0`,
+        "10m",
+        "Loki fails or refuses log pushes",
+        "Loki answers more than 5% of pushes with an error, or discards lines ({{ $labels.reason }}): logs are delayed or lost.",
+      ),
+    );
+  }
+  if (s.logShipper) {
+    // The exporter retries without a deadline from a queue on disk, so lines are lost only when it gives up on a
+    // permanent error (send_failed) or the queue refuses them (enqueue_failed); a queue filling up comes first.
+    const lines = (metric: string) => `(sum(rate(${metric}{${s.logShipper}}[5m])) or vector(0))`;
+    alerts.push(
+      rule(
+        input,
+        "LogShipperDroppingLines",
+        "warning",
+        `${lines("otelcol_exporter_send_failed_log_records")} + ${lines("otelcol_exporter_enqueue_failed_log_records")} + ${lines("otelcol_receiver_refused_log_records")} > 0 or max(otelcol_exporter_queue_size{${s.logShipper}} / otelcol_exporter_queue_capacity{${s.logShipper}}) > 0.8`,
+        "10m",
+        "The log shipper drops lines, or its send queue is nearly full",
+        "The shipper drops log lines, or its queue to Loki is over 80% full: lines are lost, or will be once the nodes rotate their log files.",
       ),
     );
   }

@@ -39,7 +39,7 @@ const prod: DashboardsInput = {
   deploymentName: "notes",
   sentinel: true,
   datasourceUid: "prometheus-main",
-  correlations: { tracesDatasourceUid: "jaeger", logsDatasourceUid: "loki" },
+  correlations: { tracesDatasourceUid: "jaeger", logs: { datasourceUid: "loki", streamSelector: '{service_name="notes", k8s_namespace_name="notes"}' } },
   backups: { intervalSeconds: 3600 },
 };
 /** Dev-like: standalone Redis, no logs or traces yet, no backups. */
