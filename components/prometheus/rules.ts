@@ -256,18 +256,27 @@ export function causeAlerts(input: AlertRulesInput): AlertingRule[] {
     );
   }
   if (s.loki) {
-    // Pushes Loki answers with 5xx (it cannot store them: the shipper retries), or lines it refuses outright
-    // (rate or stream limits, too old, too large: the shipper cannot retry those).
-    const pushes = `route=~"otlp_v1_logs|loki_api_v1_push"`;
+    const pushes = `${s.loki}, route=~"otlp_v1_logs|loki_api_v1_push"`;
     alerts.push(
+      // Pushes Loki cannot store: the shipper retries them, so lines are late, and lost once its queue is full.
       rule(
         input,
         "LokiIngestionFailing",
         "warning",
-        `(sum(rate(loki_request_duration_seconds_count{${s.loki}, ${pushes}, status_code=~"5.."}[5m])) or vector(0)) / sum(rate(loki_request_duration_seconds_count{${s.loki}, ${pushes}}[5m])) > 0.05 or sum by (reason) (rate(loki_discarded_samples_total{${s.loki}}[5m])) > 0`,
+        `(sum(rate(loki_request_duration_seconds_count{${pushes}, status_code=~"5.."}[5m])) or vector(0)) / sum(rate(loki_request_duration_seconds_count{${pushes}}[5m])) > 0.05`,
         "10m",
-        "Loki fails or refuses log pushes",
-        "Loki answers more than 5% of pushes with an error, or discards lines ({{ $labels.reason }}): logs are delayed or lost.",
+        "Loki fails log pushes",
+        "Loki answers more than 5% of log pushes with a server error: lines wait in the shipper's queue, and are lost if it fills.",
+      ),
+      // Lines Loki refuses outright (rate or stream limits, too old, too long): the shipper cannot retry those.
+      rule(
+        input,
+        "LokiDiscardingLines",
+        "warning",
+        `sum by (reason) (rate(loki_discarded_samples_total{${s.loki}}[5m])) > 0`,
+        "10m",
+        "Loki discards log lines",
+        "Loki refuses log lines ({{ $labels.reason }}): they are lost. Raise the limit, or find what floods it.",
       ),
     );
   }

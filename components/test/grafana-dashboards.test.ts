@@ -20,6 +20,8 @@ import {
 } from "../grafana/dashboards";
 import { EXPORTER_METRICS } from "../prometheus/metric-sources";
 import { type AlertRulesInput, SLO_WINDOWS, type TargetSelectors, ruleGroups, sloRecordingRules } from "../prometheus/rules";
+import { LOG_STREAM_ATTRIBUTES, lokiLabelName } from "../lib/logs";
+import { logqlProblems, logqlStreamLabels } from "../testing/logql";
 import { PROM_CLIENT_DEFAULT_METRICS, promqlMetricNames, promqlProblems, promqlVectorSelectors, serviceMetricContract, serviceMetricNames } from "../testing/promql";
 
 const selectors: TargetSelectors = {
@@ -53,7 +55,9 @@ function interpolate(expr: string): string {
   return expr.replace(/\$__rate_interval|\$__interval|\$__range/g, "5m");
 }
 
-const queryPanels = (d: DashboardJson): PanelJson[] => d.panels.filter((p) => p.type !== "row");
+/** Panels that query Prometheus (the Logs row's panels query Loki: checked on their own below). */
+const queryPanels = (d: DashboardJson): PanelJson[] => d.panels.filter((p) => p.type !== "row" && p.type !== "logs");
+const logPanels = (d: DashboardJson): PanelJson[] => d.panels.filter((p) => p.type === "logs");
 const targetsOf = (d: DashboardJson): { panel: PanelJson; target: TargetJson }[] =>
   queryPanels(d).flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel, target })));
 const where = (d: DashboardJson, panel: PanelJson, target: TargetJson): string => `${d.uid} / ${panel.title} / ${target.refId}`;
@@ -118,7 +122,7 @@ describe.each(Object.entries(inputs))("%s dashboards", (_name, input) => {
 
   it("every panel, rows included, and every target query the input's Prometheus datasource", () => {
     for (const d of ds) {
-      for (const panel of d.panels) expect(panel.datasource, `${d.uid} / ${panel.title}`).toEqual({ type: "prometheus", uid: input.datasourceUid });
+      for (const panel of d.panels.filter((p) => p.type !== "logs")) expect(panel.datasource, `${d.uid} / ${panel.title}`).toEqual({ type: "prometheus", uid: input.datasourceUid });
       for (const { panel, target } of targetsOf(d)) expect(target.datasource, where(d, panel, target)).toEqual({ type: "prometheus", uid: input.datasourceUid });
     }
   });
@@ -153,6 +157,29 @@ describe.each(Object.entries(inputs))("%s dashboards", (_name, input) => {
         expect(target["exemplar"] === true, where(d, panel, target)).toBe(latency && input.correlations?.tracesDatasourceUid !== undefined);
       }
     }
+  });
+
+  it("the Logs row, only with a logs datasource: LogQL on the input's Loki and its service's streams, by the shipper's labels only", () => {
+    const logs = input.correlations?.logs;
+    const panels = ds.flatMap(logPanels);
+    if (!logs) {
+      expect(panels).toEqual([]);
+      return;
+    }
+    expect(panels.map((p) => p.title)).toEqual(["Slow requests", "Warnings and errors"]);
+    const labels = new Set(LOG_STREAM_ATTRIBUTES.map(lokiLabelName));
+    for (const panel of panels) {
+      expect(panel.datasource).toEqual({ type: "loki", uid: logs.datasourceUid });
+      expect(panel.description?.length ?? 0).toBeGreaterThan(20);
+      for (const target of panel.targets ?? []) {
+        expect(target.datasource).toEqual({ type: "loki", uid: logs.datasourceUid });
+        expect(logqlProblems(target.expr), target.expr).toEqual([]);
+        expect(target.expr.startsWith(logs.streamSelector.slice(0, -1)), target.expr).toBe(true);
+        for (const label of logqlStreamLabels(target.expr)) expect(labels.has(label), `${panel.title}: ${label} is no stream label`).toBe(true);
+      }
+    }
+    // The slow requests are the ones over the latency SLO's threshold, in the service's duration_ms field.
+    expect(panels[0]?.targets?.[0]?.expr).toContain(`| json | duration_ms > ${input.slo.latencyThresholdSeconds * 1000}`);
   });
 });
 
@@ -223,6 +250,7 @@ describe("no hard-coded namespace, labels or datasource", () => {
         alertmanager: 'job="am"',
         kubeStateMetrics: 'job="ksm"',
       },
+      correlations: { logs: { datasourceUid: "loki-2", streamSelector: '{service_name="api", k8s_namespace_name="shop"}' } },
     };
     const json = JSON.stringify(dashboards(other));
     for (const s of ["notes", "component=", 'job="kube-state-metrics"', "prometheus-main"]) {

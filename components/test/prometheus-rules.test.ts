@@ -20,6 +20,8 @@ const selectors = {
   alertmanager: 'job="alertmanager"',
   kubeStateMetrics: 'job="kube-state-metrics"',
   jaeger: 'namespace="notes", app="jaeger", component="jaeger"',
+  loki: 'namespace="notes", app="loki", component="loki"',
+  logShipper: 'namespace="notes-logs", app="log-shipper", component="log-shipper"',
 };
 /** Prod-like: Sentinel, an HPA, backups, Jaeger. */
 const prod: AlertRulesInput = {
@@ -34,7 +36,7 @@ const prod: AlertRulesInput = {
   backup: { intervalSeconds: 3600, cronJobName: "notes-redis-backup", deadlineSeconds: 1800 },
 };
 /** Dev-like: standalone Redis, fixed replicas, no backups, no Jaeger. */
-const dev: AlertRulesInput = { ...prod, hpaName: undefined, redisReplicas: 1, sentinelMasterName: undefined, selectors: { ...selectors, sentinel: undefined, jaeger: undefined }, backup: undefined };
+const dev: AlertRulesInput = { ...prod, hpaName: undefined, redisReplicas: 1, sentinelMasterName: undefined, selectors: { ...selectors, sentinel: undefined, jaeger: undefined, loki: undefined, logShipper: undefined }, backup: undefined };
 
 const alertsOf = (input: AlertRulesInput): AlertingRule[] => [...burnRateAlerts(input), ...causeAlerts(input)];
 const runbook = fs.readFileSync(path.resolve(__dirname, "..", "..", "docs", "runbooks.md"), "utf8");
@@ -78,7 +80,7 @@ describe("rule groups", () => {
 
   it("alerts on replication, Sentinel quorum, the autoscaler and backups only where the stack has them", () => {
     const names = (input: AlertRulesInput) => alertsOf(input).map((a) => a.alert);
-    for (const only of ["RedisReplicationBroken", "RedisSentinelQuorumLost", "ServiceAutoscalerAtMax", "RedisBackupStale", "RedisBackupFailed", "JaegerRefusingSpans"]) {
+    for (const only of ["RedisReplicationBroken", "RedisSentinelQuorumLost", "ServiceAutoscalerAtMax", "RedisBackupStale", "RedisBackupFailed", "JaegerRefusingSpans", "LokiIngestionFailing", "LokiDiscardingLines", "LogShipperDroppingLines"]) {
       expect(names(prod)).toContain(only);
       expect(names(dev)).not.toContain(only);
     }
@@ -90,6 +92,8 @@ describe("rule groups", () => {
 const svc = 'namespace="notes", app="notes", component="api", pod="app-deployment-1"';
 const redisPod = 'namespace="notes", app="notes-redis", component="redis", pod="redis-0"';
 const ksm = 'job="kube-state-metrics", namespace="notes"';
+const lokiPod = 'namespace="notes", app="loki", component="loki", pod="loki-0"';
+const shipper = 'namespace="notes-logs", app="log-shipper", component="log-shipper", pod="log-shipper-x1"';
 
 interface Case {
   readonly series: readonly (readonly [string, string])[];
@@ -221,6 +225,36 @@ const CASES: Record<string, { fire: Case | Case[]; silent: Case }> = {
     fire: { series: [['otelcol_receiver_refused_spans_total{namespace="notes", app="jaeger", component="jaeger"}', "0+10x30"]], evalTime: "20m" },
     silent: { series: [['otelcol_receiver_refused_spans_total{namespace="notes", app="jaeger", component="jaeger"}', "5x30"], ['otelcol_exporter_send_failed_spans_total{namespace="notes", app="jaeger", component="jaeger"}', "0x30"]], evalTime: "20m" },
   },
+  LokiIngestionFailing: {
+    fire: { series: lokiPushes("0+10x30", "0+10x30"), evalTime: "20m" },
+    silent: { series: lokiPushes("0x30", "0+100x30"), evalTime: "20m" },
+  },
+  LokiDiscardingLines: {
+    fire: { series: [[`loki_discarded_samples_total{${lokiPod}, reason="rate_limited", tenant="fake"}`, "0+5x30"]], evalTime: "20m", labels: { reason: "rate_limited" } },
+    silent: { series: [[`loki_discarded_samples_total{${lokiPod}, reason="rate_limited", tenant="fake"}`, "7x30"]], evalTime: "20m" },
+  },
+  LogShipperDroppingLines: {
+    fire: [
+      // Lines given up on.
+      { series: [[`otelcol_exporter_send_failed_log_records{${shipper}, exporter="otlphttp/loki"}`, "0+10x30"]], evalTime: "20m" },
+      // Loki unreachable for long: the queue on disk fills.
+      {
+        series: [
+          [`otelcol_exporter_queue_size{${shipper}, exporter="otlphttp/loki"}`, "450x30"],
+          [`otelcol_exporter_queue_capacity{${shipper}, exporter="otlphttp/loki"}`, "500x30"],
+        ],
+        evalTime: "20m",
+      },
+    ],
+    silent: {
+      series: [
+        [`otelcol_exporter_send_failed_log_records{${shipper}, exporter="otlphttp/loki"}`, "3x30"],
+        [`otelcol_exporter_queue_size{${shipper}, exporter="otlphttp/loki"}`, "10x30"],
+        [`otelcol_exporter_queue_capacity{${shipper}, exporter="otlphttp/loki"}`, "500x30"],
+      ],
+      evalTime: "20m",
+    },
+  },
   RedisBackupFailed: {
     fire: [
       // The run reported its failure.
@@ -246,6 +280,13 @@ const CASES: Record<string, { fire: Case | Case[]; silent: Case }> = {
     },
   },
 };
+
+function lokiPushes(errors: string, ok: string): [string, string][] {
+  return [
+    [`loki_request_duration_seconds_count{${lokiPod}, route="otlp_v1_logs", method="POST", status_code="500"}`, errors],
+    [`loki_request_duration_seconds_count{${lokiPod}, route="otlp_v1_logs", method="POST", status_code="204"}`, ok],
+  ];
+}
 
 function requests(errors: string, ok: string): [string, string][] {
   const labels = `${svc}, route="/v1/notes/:id", method="GET"`;

@@ -147,5 +147,6 @@ export function secretValue(v: unknown): unknown {
   if (isSecretWrapped(v)) return v.value;
   throw new Error(`expected a secret value, got ${JSON.stringify(v)}`);
 }
+export * from "./logql";
 export * from "./promql";
 export * from "./wait";
