@@ -774,7 +774,7 @@ export const SETTINGS = {
     allowed: "an integer from 1 to 1024",
     dev: 4,
     prod: 8,
-    doc: "Loki's ingestion rate limit in MB/s (bursts up to twice that); lines above it are refused and alerted on (LokiIngestionFailing), and the shipper retries them.",
+    doc: "Loki's ingestion rate limit in MB/s (bursts up to twice that): pushes above it get 429, which the shipper retries from its queue, and LokiDiscardingLines fires.",
   },
   logShipperNamespace: {
     kind: "string",

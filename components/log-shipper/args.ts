@@ -9,7 +9,7 @@ const COMPONENT = "LogShipper";
  * Official image, pinned: the OpenTelemetry Collector's Kubernetes distribution, which carries the components
  * the configuration uses (tools/otelcol/builder-config.yaml builds exactly those, at this release, for the tests).
  */
-export const LOG_SHIPPER_IMAGE = "otel/opentelemetry-collector-k8s:0.165.0";
+export const LOG_SHIPPER_IMAGE = "otel/opentelemetry-collector-k8s:0.159.0";
 export const SHIPPER_METRICS_PORT = 8888;
 export const SHIPPER_HEALTH_PORT = 13133;
 

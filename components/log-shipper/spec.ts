@@ -41,8 +41,9 @@ export const POD_PATHS: LogShipperPaths = {
  *    (structured metadata in Loki). The other fields stay in the line only, for LogQL's `| json`. Any other line
  *    (another pod's plain text, malformed JSON) is shipped as it is.
  * 3. k8s_attributes adds the pod's app (`service.name`) and component labels, read from the API server.
- * 4. Pods without an app label are named after their container.
- * 5. otlphttp sends to Loki's OTLP endpoint, from a queue kept on disk and retried without a deadline; when the
+ *    A pod without that label gets no service.name: Loki then names its streams after the container
+ *    (components/loki, discover_service_name).
+ * 4. otlphttp sends to Loki's OTLP endpoint, from a queue kept on disk and retried without a deadline; when the
  *    queue is full the receiver waits and retries instead of dropping, so the lines wait in the node's files.
  */
 export function logShipperConfig(r: ResolvedLogShipperArgs, lokiOtlpEndpoint: string, paths: LogShipperPaths = POD_PATHS): object {
@@ -93,15 +94,6 @@ export function logShipperConfig(r: ResolvedLogShipperArgs, lokiOtlpEndpoint: st
           ],
         },
       },
-      "transform/service-name": {
-        error_mode: "ignore",
-        log_statements: [
-          {
-            context: "resource",
-            statements: ['set(attributes["service.name"], attributes["k8s.container.name"]) where attributes["service.name"] == nil'],
-          },
-        ],
-      },
     },
     exporters: {
       "otlphttp/loki": {
@@ -113,7 +105,7 @@ export function logShipperConfig(r: ResolvedLogShipperArgs, lokiOtlpEndpoint: st
     service: {
       extensions: ["health_check", "file_storage"],
       pipelines: {
-        logs: { receivers: ["file_log"], processors: ["memory_limiter", "k8s_attributes", "transform/service-name"], exporters: ["otlphttp/loki"] },
+        logs: { receivers: ["file_log"], processors: ["memory_limiter", "k8s_attributes"], exporters: ["otlphttp/loki"] },
       },
       telemetry: {
         resource: { "service.name": r.appName },

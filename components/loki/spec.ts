@@ -2,6 +2,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { DNS_EGRESS, peerSelector, prometheusScrapeAnnotations, readWriteOnceClaim, restrictedContainer, restrictedPod, tcpPorts } from "../lib/k8s";
+import { lokiLabelName } from "../lib/logs";
 import { LOKI_HTTP_PORT, type ResolvedLokiArgs } from "./args";
 
 type Labels = Record<string, string>;
@@ -66,6 +67,8 @@ export function lokiConfig(r: ResolvedLokiArgs, paths: LokiPaths = POD_PATHS): o
       max_label_names_per_series: 15,
       reject_old_samples: true,
       reject_old_samples_max_age: "168h",
+      // A stream without service.name (a pod without app.kubernetes.io/name) is named after its container.
+      discover_service_name: [lokiLabelName("k8s.container.name")],
       otlp_config: {
         resource_attributes: { ignore_defaults: true, attributes_config: [{ action: "index_label", attributes: [...r.indexLabels] }] },
       },

@@ -101,7 +101,7 @@ export const EXPORTER_METRICS: Readonly<Record<string, MetricSource>> = {
     metrics: ["loki_request_duration_seconds_count", "loki_discarded_samples_total"],
   },
   logShipper: {
-    source: "The OpenTelemetry Collector 0.165.0's own /metrics (exporterhelper and receiverhelper telemetry, without type suffixes); tools/test/log-shipper-e2e.test.ts finds them on the real build",
+    source: "The OpenTelemetry Collector 0.159.0's own /metrics (exporterhelper and receiverhelper telemetry, without type suffixes); tools/test/log-shipper-e2e.test.ts finds them on the real build",
     metrics: [
       "otelcol_exporter_send_failed_log_records",
       "otelcol_exporter_enqueue_failed_log_records",

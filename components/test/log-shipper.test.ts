@@ -37,7 +37,7 @@ describe("LogShipper", () => {
       ["component", "app.kubernetes.io/component"],
     ]);
     expect(c.exporters["otlphttp/loki"]).toMatchObject({ endpoint: "http://loki.notes.svc:3100/otlp", sending_queue: { storage: "file_storage" } });
-    expect(c.service.pipelines.logs).toEqual({ receivers: ["file_log"], processors: ["memory_limiter", "k8s_attributes", "transform/service-name"], exporters: ["otlphttp/loki"] });
+    expect(c.service.pipelines.logs).toEqual({ receivers: ["file_log"], processors: ["memory_limiter", "k8s_attributes"], exporters: ["otlphttp/loki"] });
   });
 
   it("a DaemonSet with /var/log/pods read-only, no capability, a Role on the source namespace's pods only, and egress to Loki", async () => {
@@ -45,7 +45,7 @@ describe("LogShipper", () => {
     await settle();
     const pod = one("kubernetes:apps/v1:DaemonSet").inputs.spec.template.spec;
     const c = pod.containers[0];
-    expect(c.image).toBe("otel/opentelemetry-collector-k8s:0.165.0");
+    expect(c.image).toBe("otel/opentelemetry-collector-k8s:0.159.0");
     expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, privileged: false, capabilities: { drop: ["ALL"] } });
     expect(c.volumeMounts).toContainEqual({ name: "pod-logs", mountPath: "/var/log/pods", readOnly: true });
     expect(pod.volumes).toContainEqual({ name: "state", hostPath: { path: "/var/lib/otelcol/notes-log-shipper", type: "DirectoryOrCreate" } });

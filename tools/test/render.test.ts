@@ -89,11 +89,12 @@ describe.each(["dev", "prod"])("npm run render -- --stack %s", (stack) => {
   it("reports totals that match the sum over the rendered workloads", () => {
     const { objects, summary } = readRendered(get().out);
     const sum = { min: { cpuReq: 0, cpuLim: 0, memReq: 0, memLim: 0 }, max: { cpuReq: 0, cpuLim: 0, memReq: 0, memLim: 0 } };
-    for (const o of objects.filter((x) => x.kind === "Deployment" || x.kind === "StatefulSet")) {
+    for (const o of objects.filter((x) => x.kind === "Deployment" || x.kind === "StatefulSet" || x.kind === "DaemonSet")) {
       const spec = o["spec"] as { replicas?: number; template: { spec: Record<string, never> } };
       const hpa = objects.find((h) => h.kind === "HorizontalPodAutoscaler" && (h["spec"] as { scaleTargetRef: { name: string } }).scaleTargetRef.name === o.metadata.name);
       const hs = hpa?.["spec"] as { minReplicas: number; maxReplicas: number } | undefined;
-      const min = hs ? hs.minReplicas : (spec.replicas ?? 1);
+      // A DaemonSet: one pod on each node the totals assume (one by default).
+      const min = o.kind === "DaemonSet" ? (summary.daemonSetNodes ?? 1) : hs ? hs.minReplicas : (spec.replicas ?? 1);
       const max = hs ? hs.maxReplicas : min;
       const pod = podResources(spec.template.spec);
       for (const [k, n] of [["min", min], ["max", max]] as const) {
