@@ -62,7 +62,7 @@ export interface DashboardsInput {
   readonly sentinel: boolean;
   /** The uid of the Prometheus datasource every panel queries. */
   readonly datasourceUid: string;
-  /** Logs and traces datasources, for a later issue; see DashboardCorrelations. */
+  /** Logs and traces datasources: the Logs row and exemplars; see DashboardCorrelations. */
   readonly correlations?: DashboardCorrelations;
   /** Redis backups report to the Pushgateway: adds the backup panels; the schedule's period colours their age. */
   readonly backups?: { readonly intervalSeconds: number };

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { Grafana, resolveGrafanaArgs } from "../grafana";
+import { logqlProblems } from "../testing/logql";
 import { one, resetRegistered, settle, setupMocks, value } from "./mocks";
 
 setupMocks();
@@ -29,6 +30,36 @@ describe("Grafana", () => {
     const providers = parse(one("kubernetes:core/v1:ConfigMap", "grafana-providers").inputs.data["dashboards.yaml"]) as { providers: { allowUiUpdates: boolean; disableDeletion: boolean }[] };
     expect(providers.providers[0]).toMatchObject({ allowUiUpdates: false, disableDeletion: true });
     expect(JSON.parse(one("kubernetes:core/v1:ConfigMap", "grafana-dashboards").inputs.data["notes-service.json"]).uid).toBe("notes-service");
+  });
+
+  it("with Loki and Jaeger: a line's trace_id opens its trace, a span opens its trace's lines, and egress reaches both", async () => {
+    new Grafana("grafana", {
+      ...base,
+      lokiUrl: "http://loki.notes.svc:3100",
+      lokiPeer: { podLabels: { app: "loki" }, ports: [3100] },
+      jaegerUrl: "http://jaeger.notes.svc:16686",
+      jaegerPeer: { podLabels: { app: "jaeger" }, ports: [16686] },
+    });
+    await settle();
+    const yaml = one("kubernetes:core/v1:ConfigMap", "grafana-datasources").inputs.data["datasources.yaml"] as string;
+    const ds = parse(yaml) as { datasources: { uid: string; type: string; url: string; jsonData: Record<string, unknown> }[] };
+    const byUid = Object.fromEntries(ds.datasources.map((d) => [d.uid, d]));
+    expect(byUid["loki"]).toMatchObject({ type: "loki", url: "http://loki.notes.svc:3100" });
+    // `$$` because Grafana expands environment variables in provisioning files: it keeps `${__value.raw}` for the link.
+    expect(byUid["loki"]?.jsonData["derivedFields"]).toEqual([
+      { name: "Trace", matcherType: "label", matcherRegex: "^trace_id$", url: "$${__value.raw}", datasourceUid: "jaeger", urlDisplayLabel: "Open trace" },
+    ]);
+    expect(byUid["jaeger"]?.jsonData["tracesToLogsV2"]).toEqual({
+      datasourceUid: "loki",
+      spanStartTimeShift: "-1m",
+      spanEndTimeShift: "1m",
+      customQuery: true,
+      query: '{k8s_namespace_name=~".+"} | trace_id=~"0*$${__trace.traceId}"',
+    });
+    expect(logqlProblems('{k8s_namespace_name=~".+"} | trace_id=~"0*0af7651916cd43dd8448eb211c80319c"')).toEqual([]);
+    const np = one("kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs.spec;
+    expect(np.egress).toContainEqual({ to: [{ podSelector: { matchLabels: { app: "loki" } } }], ports: [{ protocol: "TCP", port: 3100 }] });
+    expect(np.egress).toContainEqual({ to: [{ podSelector: { matchLabels: { app: "jaeger" } } }], ports: [{ protocol: "TCP", port: 16686 }] });
   });
 
   it("takes the admin password from a generated Secret, keeps it a Pulumi secret, and turns anonymous access and sign-up off", async () => {

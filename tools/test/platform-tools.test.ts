@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describeWithTool, itWithTool, toolSkipLine } from "@platform/components/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 
 interface Tool {
   name: string;
@@ -19,6 +20,7 @@ interface Tool {
   versionOutput: string;
   stubFiles?: string[];
   wrapper?: boolean;
+  builder?: string;
   versionArgs?: string[];
   releaseNote?: string;
   note?: string;
@@ -38,7 +40,7 @@ describe("tools/platform-tools.json", () => {
   });
 
   it.each(table.tools.map((t) => [t.name, t] as const))("%s is a well-formed row", (_, t) => {
-    const known = ["name", "module", "version", "release", "binaries", "ldflags", "versionOutput", "versionArgs", "stubFiles", "wrapper", "releaseNote", "note"];
+    const known = ["name", "module", "version", "release", "binaries", "ldflags", "versionOutput", "versionArgs", "stubFiles", "wrapper", "releaseNote", "note", "builder"];
     expect(Object.keys(t).filter((k) => !known.includes(k))).toEqual([]);
     expect(t.name).toMatch(/^[a-z0-9_-]+$/);
     expect(t.module).toMatch(/^[a-z0-9.-]+\.[a-z]+(\/[A-Za-z0-9._~-]+)+$/);
@@ -51,8 +53,17 @@ describe("tools/platform-tools.json", () => {
     expect(t.binaries.length).toBeGreaterThan(0);
     for (const b of t.binaries) {
       expect(b.package === t.module || b.package.startsWith(`${t.module}/`), b.package).toBe(true);
-      // go install names a binary after the package's last element, or the one before a /vN suffix.
-      expect(b.binary).toBe(b.package.replace(/\/v\d+$/, "").split("/").pop());
+      if (t.builder) {
+        // The collector builder's row: the module is the builder, the binary the collector its manifest names,
+        // whose components are all at the row's release.
+        const manifest = parse(fs.readFileSync(path.resolve(__dirname, "..", "..", t.builder), "utf8")) as { dist: { name: string; version: string } };
+        expect(b.binary).toBe(manifest.dist.name);
+        expect(manifest.dist.version).toBe(t.release);
+        expect(t.module).toBe("go.opentelemetry.io/collector/cmd/builder");
+      } else {
+        // go install names a binary after the package's last element, or the one before a /vN suffix.
+        expect(b.binary).toBe(b.package.replace(/\/v\d+$/, "").split("/").pop());
+      }
     }
     for (const flag of t.ldflags ?? []) {
       expect(flag).toMatch(/^-X [A-Za-z0-9_./-]+\.[A-Za-z_][A-Za-z0-9_]*=\S+$/);
