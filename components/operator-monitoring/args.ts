@@ -23,6 +23,8 @@ export interface OperatorMonitoringArgs {
   readonly interval?: string;
   /** Container port names to scrape: `metrics`, and `sentinel-metrics` where a Redis Sentinel set runs. @default ["metrics"] */
   readonly ports?: string[];
+  /** Namespaces whose pods the PodMonitor selects besides its own (the log shipper's). @default [] */
+  readonly otherNamespaces?: string[];
 }
 
 export interface ResolvedOperatorMonitoringArgs {
@@ -32,6 +34,7 @@ export interface ResolvedOperatorMonitoringArgs {
   readonly selectorLabels: Record<string, string>;
   readonly interval: string;
   readonly ports: string[];
+  readonly otherNamespaces: string[];
 }
 
 /** Pure: validates the args and resolves every default. */
@@ -46,5 +49,6 @@ export function resolveOperatorMonitoringArgs(name: string, args: OperatorMonito
     selectorLabels: checkLabels(COMPONENT, "selectorLabels", args.selectorLabels ?? { release: "kube-prometheus-stack" }),
     interval,
     ports: args.ports ?? ["metrics"],
+    otherNamespaces: (args.otherNamespaces ?? []).map((ns) => checkDnsLabel(COMPONENT, "otherNamespaces", ns)),
   };
 }

@@ -18,7 +18,7 @@ export class OperatorMonitoring extends pulumi.ComponentResource {
     const r = resolveOperatorMonitoringArgs(name, args);
     const metadata = { namespace: args.namespace, labels: { ...recommendedLabels(r.appName, "monitoring", name), ...r.selectorLabels } };
     const child = { parent: this };
-    new k8s.apiextensions.CustomResource(`${name}-podmonitor`, { apiVersion: MONITORING, kind: "PodMonitor", metadata, spec: podMonitorSpec(r) }, child);
+    new k8s.apiextensions.CustomResource(`${name}-podmonitor`, { apiVersion: MONITORING, kind: "PodMonitor", metadata, spec: pulumi.output(args.namespace).apply((ns) => podMonitorSpec(r, ns)) }, child);
     if (r.ruleGroups.length > 0) {
       new k8s.apiextensions.CustomResource(`${name}-rules`, { apiVersion: MONITORING, kind: "PrometheusRule", metadata, spec: prometheusRuleSpec(r) }, child);
     }

@@ -14,10 +14,14 @@ function relabelings(component?: string): object[] {
   ];
 }
 
-/** PodMonitor spec: every selected pod's metrics ports; `sentinel-metrics` is labelled component="sentinel". */
-export function podMonitorSpec(r: ResolvedOperatorMonitoringArgs): object {
+/**
+ * PodMonitor spec: every selected pod's metrics ports; `sentinel-metrics` is labelled component="sentinel". With
+ * other namespaces, `namespace` is the PodMonitor's own namespace, known once it exists.
+ */
+export function podMonitorSpec(r: ResolvedOperatorMonitoringArgs, namespace?: string): object {
   return {
     selector: { matchLabels: r.podSelector },
+    ...(r.otherNamespaces.length > 0 && namespace ? { namespaceSelector: { matchNames: [namespace, ...r.otherNamespaces] } } : {}),
     podMetricsEndpoints: r.ports.map((port) => ({ port, path: "/metrics", interval: r.interval, relabelings: relabelings(port === "sentinel-metrics" ? "sentinel" : undefined) })),
   };
 }

@@ -26,9 +26,17 @@ describe("OperatorMonitoring", () => {
     expect(one("kubernetes:monitoring.coreos.com/v1:PrometheusRule").inputs.spec).toEqual({ groups });
   });
 
-  it("emits no PrometheusRule without rules", async () => {
+  it("emits no PrometheusRule without rules, and selects pods of its own namespace only unless told", async () => {
     new OperatorMonitoring("monitoring", base);
     await settle();
     expect(byType("kubernetes:monitoring.coreos.com/v1:PrometheusRule")).toHaveLength(0);
+    expect(one("kubernetes:monitoring.coreos.com/v1:PodMonitor").inputs.spec.namespaceSelector).toBeUndefined();
+  });
+
+  it("selects the pods of other namespaces too (the log shipper's) when given", async () => {
+    new OperatorMonitoring("monitoring", { ...base, namespace: "notes", otherNamespaces: ["notes-logs"] });
+    await settle();
+    expect(one("kubernetes:monitoring.coreos.com/v1:PodMonitor").inputs.spec.namespaceSelector).toEqual({ matchNames: ["notes", "notes-logs"] });
+    expect(() => new OperatorMonitoring("bad", { ...base, otherNamespaces: ["Not A Namespace"] })).toThrow(/otherNamespaces/);
   });
 });
