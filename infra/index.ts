@@ -314,7 +314,7 @@ const alertmanager = deployPrometheus
 if (s.prometheus === "operator") {
   new OperatorMonitoring(
     "monitoring",
-    { namespace: ns, podSelector: { "app.kubernetes.io/part-of": PART_OF }, ruleGroups: ruleGroups(alertInput), selectorLabels: { release: s.prometheusOperatorRelease }, ports: sentinel ? ["metrics", "sentinel-metrics"] : ["metrics"], otherNamespaces: logShipperNamespace ? [logShipperNamespace] : [] },
+    { namespace: ns, podSelector: { "app.kubernetes.io/part-of": PART_OF }, ruleGroups: ruleGroups(alertInput), selectorLabels: { release: s.prometheusOperatorRelease }, ports: sentinel ? ["metrics", "sentinel-exp"] : ["metrics"], otherNamespaces: logShipperNamespace ? [logShipperNamespace] : [] },
     providerOpts,
   );
 }

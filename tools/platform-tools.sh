@@ -15,7 +15,9 @@
 # one whose row says "wrapper": true (`go install pkg@version` asks the proxy for the module's version list, which
 # the proxy refuses for some modules whose versions it serves). A row with "builder" (an OpenTelemetry Collector
 # builder manifest in this repository) installs the builder at its version and builds the collector the manifest
-# describes; that tool is reused only while the cached copy of the manifest equals the current one. Then <cache>/bin/<binary> is a link to each current version, and a binary whose tool is
+# describes; that tool is reused only while the cached copy of the manifest equals the current one. A row with
+# "pinLocalReplaces" (Kubernetes) is built through the wrapper with each module its go.mod replaces by a local
+# directory pinned to that published version. Then <cache>/bin/<binary> is a link to each current version, and a binary whose tool is
 # not there at its current version has no link: the tests find the binaries there (components/testing/tools.ts).
 #
 # --only: these tools of the table only. --budget-seconds N: no build starts once N seconds have passed, and a
@@ -53,7 +55,8 @@ command -v go >/dev/null || [ ! -x /usr/local/go/bin/go ] || PATH="$PATH:/usr/lo
 
 # The table, one line per selected tool, fields separated by \x1f (tabs would merge empty fields):
 # name, module, version, packages, binaries, ldflags, what the version command must print, stub files, wrapper (1 or
-# empty), the version command's arguments, the builder manifest (a path, or empty).
+# empty), the version command's arguments, the builder manifest (a path, or empty), the version local replaces are
+# pinned to (or empty).
 # shellcheck disable=SC2016 # JavaScript in single quotes
 rows="$("$node" -e '
   const [file, only] = process.argv.slice(1);
@@ -68,7 +71,7 @@ rows="$("$node" -e '
   const fill = (s, t) => s.replaceAll("{version}", t.version).replaceAll("{release}", t.release);
   for (const t of tools.filter((t) => wanted.includes(t.name))) {
     console.log([t.name, t.module, t.version, t.binaries.map((b) => b.package).join(" "), t.binaries.map((b) => b.binary).join(" "),
-      (t.ldflags ?? []).map((f) => fill(f, t)).join(" "), fill(t.versionOutput, t), (t.stubFiles ?? []).join(" "), t.wrapper ? "1" : "", (t.versionArgs ?? ["--version"]).join(" "), t.builder ?? ""].join("\x1f"));
+      (t.ldflags ?? []).map((f) => fill(f, t)).join(" "), fill(t.versionOutput, t), (t.stubFiles ?? []).join(" "), t.wrapper ? "1" : "", (t.versionArgs ?? ["--version"]).join(" "), t.builder ?? "", t.pinLocalReplaces ?? ""].join("\x1f"));
   }' "$table" "$only")" || exit 2
 
 mkdir -p "$cache/bin" "$cache/logs"
@@ -93,17 +96,24 @@ runs() {
 }
 
 # The wrapper module's `go mod edit` flags for a go.mod: its replace directives to modules (not to local
-# directories) and its exclude directives; nothing when it has none.
+# directories) and its exclude directives; nothing when it has none. With PIN (a version), each module the go.mod
+# requires and replaces with a local directory (Kubernetes' staging modules, required at v0.0.0) is pinned to that
+# published version instead.
 directives() {
   # shellcheck disable=SC2016 # JavaScript in single quotes
   go mod edit -json "$1" | "$node" -e '
+    const pin = process.argv[1];
     let s = "";
     process.stdin.on("data", (d) => (s += d)).on("end", () => {
       const m = JSON.parse(s);
       const at = (p) => p.Path + (p.Version ? "@" + p.Version : "");
-      for (const r of m.Replace ?? []) if (r.New.Version) console.log(`-replace=${at(r.Old)}=${at(r.New)}`);
+      const required = new Set((m.Require ?? []).map((r) => r.Path));
+      for (const r of m.Replace ?? []) {
+        if (r.New.Version) console.log(`-replace=${at(r.Old)}=${at(r.New)}`);
+        else if (pin && required.has(r.Old.Path)) console.log(`-replace=${r.Old.Path}=${r.Old.Path}@${pin}`);
+      }
       for (const e of m.Exclude ?? []) console.log(`-exclude=${at(e)}`);
-    });'
+    });' "${2:-}"
 }
 
 # build NAME MODULE VERSION PACKAGES BINARIES LDFLAGS EXPECT STUBS WRAPPER LOG: builds into a temp dir, checks --version, then
@@ -123,7 +133,7 @@ build() {
   echo "$info" >>"$log"
   if [ "$status" -eq 0 ]; then
     { read -r gomod; read -r src; } < <(printf '%s' "$info" | "$node" -e 'let s="";process.stdin.on("data",(d)=>(s+=d)).on("end",()=>{const i=JSON.parse(s);console.log(i.GoMod+"\n"+i.Dir)})')
-    mapfile -t edits < <(directives "$gomod")
+    mapfile -t edits < <(directives "$gomod" "$pin")
     if [ -n "$stubs" ]; then
       # A writable copy of the module with the generated files it lacks, as placeholders; the wrapper uses it.
       echo "== from a copy of the module with placeholders: $stubs" >>"$log"
@@ -144,7 +154,7 @@ build() {
           "${limit[@]}" "$tmp/ocb/builder" --config builder-config.yaml --ldflags="$ldflags" &&
           mkdir -p out/bin && for b in $bins; do mv "build/$b" out/bin/ || exit 1; done &&
           cp builder-config.yaml out/) >>"$log" 2>&1 || status=$?
-    elif [ ${#edits[@]} -eq 0 ] && [ -z "$wrapper" ] && [ -z "${PLATFORM_TOOLS_WRAPPER:-}" ]; then
+    elif [ ${#edits[@]} -eq 0 ] && [ -z "$wrapper" ] && [ -z "$pin" ] && [ -z "${PLATFORM_TOOLS_WRAPPER:-}" ]; then
       (cd "$tmp" && "${limit[@]}" go install -ldflags="$ldflags" "${targets[@]}") >>"$log" 2>&1 || status=$?
     else
       echo "== through a wrapper module, with: ${edits[*]}" >>"$log"
@@ -174,7 +184,7 @@ build() {
 }
 
 missing=0
-while IFS=$'\x1f' read -r -u 3 name module version pkgs bins ldflags expect stubs wrapper version_args manifest; do
+while IFS=$'\x1f' read -r -u 3 name module version pkgs bins ldflags expect stubs wrapper version_args manifest pin; do
   start=$SECONDS
   dir="$cache/$name-$version"
   # shellcheck disable=SC2086 # one binary per word

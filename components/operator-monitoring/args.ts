@@ -10,7 +10,7 @@ export interface OperatorMonitoringArgs {
   readonly namespace?: pulumi.Input<string>;
   /** `app.kubernetes.io/name` label of the objects. @default the component name */
   readonly appName?: string;
-  /** Labels of the pods to scrape (one PodMonitor selects them all); they expose ports named `metrics` or `sentinel-metrics`. Required. */
+  /** Labels of the pods to scrape (one PodMonitor selects them all); they expose ports named `metrics` or `sentinel-exp`. Required. */
   readonly podSelector: Record<string, string>;
   /** Rule groups (see prometheus/rules.ts), emitted as one PrometheusRule. @default [] */
   readonly ruleGroups?: RuleGroup[];
@@ -21,7 +21,7 @@ export interface OperatorMonitoringArgs {
   readonly selectorLabels?: Record<string, string>;
   /** Scrape interval. @default "30s" */
   readonly interval?: string;
-  /** Container port names to scrape: `metrics`, and `sentinel-metrics` where a Redis Sentinel set runs. @default ["metrics"] */
+  /** Container port names to scrape: `metrics`, and `sentinel-exp` where a Redis Sentinel set runs. @default ["metrics"] */
   readonly ports?: string[];
   /** Namespaces whose pods the PodMonitor selects besides its own (the log shipper's). @default [] */
   readonly otherNamespaces?: string[];

@@ -15,14 +15,14 @@ function relabelings(component?: string): object[] {
 }
 
 /**
- * PodMonitor spec: every selected pod's metrics ports; `sentinel-metrics` is labelled component="sentinel". With
+ * PodMonitor spec: every selected pod's metrics ports; `sentinel-exp` is labelled component="sentinel". With
  * other namespaces, `namespace` is the PodMonitor's own namespace, known once it exists.
  */
 export function podMonitorSpec(r: ResolvedOperatorMonitoringArgs, namespace?: string): object {
   return {
     selector: { matchLabels: r.podSelector },
     ...(r.otherNamespaces.length > 0 && namespace ? { namespaceSelector: { matchNames: [namespace, ...r.otherNamespaces] } } : {}),
-    podMetricsEndpoints: r.ports.map((port) => ({ port, path: "/metrics", interval: r.interval, relabelings: relabelings(port === "sentinel-metrics" ? "sentinel" : undefined) })),
+    podMetricsEndpoints: r.ports.map((port) => ({ port, path: "/metrics", interval: r.interval, relabelings: relabelings(port === "sentinel-exp" ? "sentinel" : undefined) })),
   };
 }
 

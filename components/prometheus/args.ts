@@ -17,7 +17,7 @@ export interface PrometheusArgs {
   /** Image. @default PROMETHEUS_IMAGE (official `prom/prometheus`, pinned) */
   readonly image?: string;
   /**
-   * Namespaces whose pods are scraped: every container port named `metrics` (or `sentinel-metrics`) of a
+   * Namespaces whose pods are scraped: every container port named `metrics` (or `sentinel-exp`) of a
    * running pod. Prometheus gets a Role in each to list pods, nothing cluster-wide. Required (no default).
    */
   readonly scrapeNamespaces: string[];

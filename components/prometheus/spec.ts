@@ -9,11 +9,12 @@ type Labels = Record<string, string>;
 
 export const PROMETHEUS_PORT = 9090;
 /** Container port names Prometheus scrapes on every pod of the watched namespaces. */
-export const METRICS_PORT_NAMES = ["metrics", "sentinel-metrics"] as const;
+// A port name is at most 15 characters (IANA service name), hence not "sentinel-metrics".
+export const METRICS_PORT_NAMES = ["metrics", "sentinel-exp"] as const;
 const NOBODY = 65534; // the image's user
 const SA_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount";
 
-/** Every running pod's ports named `metrics` (or `sentinel-metrics`), labelled namespace, pod, container, app, component and job. */
+/** Every running pod's ports named `metrics` (or `sentinel-exp`), labelled namespace, pod, container, app, component and job. */
 export function podScrapeConfig(r: ResolvedPrometheusArgs): object {
   const meta = "__meta_kubernetes_pod";
   return {
@@ -28,7 +29,7 @@ export function podScrapeConfig(r: ResolvedPrometheusArgs): object {
       { source_labels: [`${meta}_label_app_kubernetes_io_name`], target_label: "app" },
       { source_labels: [`${meta}_label_app_kubernetes_io_component`], target_label: "component" },
       // The Sentinel exporter shares its pod (and labels) with Redis' exporter.
-      { source_labels: [`${meta}_container_port_name`], regex: "sentinel-metrics", target_label: "component", replacement: "sentinel" },
+      { source_labels: [`${meta}_container_port_name`], regex: "sentinel-exp", target_label: "component", replacement: "sentinel" },
       { source_labels: ["app"], target_label: "job" },
     ],
   };

@@ -126,7 +126,7 @@ export function redisProbes(r: ResolvedRedisArgs): Pick<k8s.types.input.core.v1.
 /** redis_exporter pointed at the Redis (9121) or the Sentinel (9355) of this pod. */
 function exporterContainer(r: ResolvedRedisArgs, names: RedisContainerNames, target: "redis" | "sentinel"): k8s.types.input.core.v1.Container {
   const [name, portName, port, targetPort] =
-    target === "redis" ? ["exporter", "metrics", METRICS_PORT, REDIS_PORT] : ["sentinel-exporter", "sentinel-metrics", SENTINEL_METRICS_PORT, SENTINEL_PORT];
+    target === "redis" ? ["exporter", "metrics", METRICS_PORT, REDIS_PORT] : ["sentinel-exporter", "sentinel-exp", SENTINEL_METRICS_PORT, SENTINEL_PORT];
   return {
     name,
     image: r.exporterImage,

@@ -15,7 +15,7 @@ describe("OperatorMonitoring", () => {
 
   it("labels a PodMonitor and a PrometheusRule for the cluster's Prometheus, relabelled like the stack's own scrape", async () => {
     const groups = [{ name: "g", rules: [{ alert: "X", expr: "up == 0", labels: { severity: "critical" as const }, annotations: { summary: "s", description: "d", runbook_url: "https://x" } }] }];
-    new OperatorMonitoring("monitoring", { ...base, ruleGroups: groups, ports: ["metrics", "sentinel-metrics"] });
+    new OperatorMonitoring("monitoring", { ...base, ruleGroups: groups, ports: ["metrics", "sentinel-exp"] });
     await settle();
     const monitor = one("kubernetes:monitoring.coreos.com/v1:PodMonitor").inputs;
     expect(monitor.metadata.labels.release).toBe("kube-prometheus-stack");

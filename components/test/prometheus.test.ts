@@ -32,7 +32,7 @@ describe("prometheusConfig", () => {
     };
     expect(config.scrape_configs.map((j) => j.job_name)).toEqual(["prometheus", "alertmanager", "pods"]);
     const pods = config.scrape_configs[2]?.relabel_configs ?? [];
-    expect(pods[0]).toMatchObject({ regex: "metrics|sentinel-metrics", action: "keep" });
+    expect(pods[0]).toMatchObject({ regex: "metrics|sentinel-exp", action: "keep" });
     expect(pods.map((r) => r.target_label).filter(Boolean)).toEqual(["namespace", "pod", "container", "app", "component", "component", "job"]);
     expect(config.alerting).toEqual({ alertmanagers: [{ static_configs: [{ targets: ["am.notes.svc:9093"] }] }] });
     expect(config.rule_files).toEqual(["/etc/prometheus/rules/*.yaml"]);
@@ -72,7 +72,7 @@ describe("networkPolicySpec", () => {
       to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "notes" } }, podSelector: { matchLabels: {} } }],
       ports: [
         { protocol: "TCP", port: "metrics" },
-        { protocol: "TCP", port: "sentinel-metrics" },
+        { protocol: "TCP", port: "sentinel-exp" },
       ],
     });
   });

@@ -39,7 +39,7 @@ describe("redisContainers", () => {
     expect(sentinelC?.readinessProbe).toEqual(sentinelProbes().readinessProbe);
     expect(redis?.lifecycle).toEqual({ preStop: { exec: { command: ["sh", "/scripts/prestop.sh"] } } });
     expect(redisContainers(standalone, names)[0]?.lifecycle).toBeUndefined();
-    expect(sentinelExporter?.ports).toEqual([{ name: "sentinel-metrics", containerPort: 9355, protocol: "TCP" }]);
+    expect(sentinelExporter?.ports).toEqual([{ name: "sentinel-exp", containerPort: 9355, protocol: "TCP" }]);
     expect(sentinelExporter?.env).toContainEqual({ name: "REDIS_ADDR", value: "redis://127.0.0.1:26379" });
     expect(sentinelExporter?.env).toContainEqual({ name: "REDIS_EXPORTER_WEB_LISTEN_ADDRESS", value: ":9355" });
   });

@@ -80,6 +80,19 @@ export function describeWithTool(binary: string, title: string, fn: (path: strin
   }
 }
 
+/** describeWithTool for a suite that needs several binaries: skipped, with one line per missing binary, unless all are built. */
+export function describeWithTools<B extends string>(binaries: readonly B[], title: string, fn: (paths: Record<B, string>) => void): void {
+  const { describe } = vitest();
+  const paths = Object.fromEntries(binaries.map((b) => [b, platformTool(b)])) as Record<B, string | undefined>;
+  const missing = binaries.filter((b) => paths[b] === undefined);
+  if (missing.length === 0) {
+    describe(title, () => fn(paths as Record<B, string>));
+  } else {
+    for (const b of missing) announceSkip(b);
+    describe.skip(title, () => fn(Object.fromEntries(binaries.map((b) => [b, paths[b] ?? b])) as Record<B, string>));
+  }
+}
+
 /** `it(title, ...)` with the path of `binary`; when it is not built, the test is skipped after one console line naming it. */
 export function itWithTool(binary: string, title: string, fn: (path: string) => unknown, timeout?: number): void {
   const { it } = vitest();

@@ -5,7 +5,8 @@
  * of an object the validator visited that it never looked at is not in the schema.
  */
 import type { K8sObject } from "./objects";
-import { describe } from "./objects";
+import { arr, describe, obj, str } from "./objects";
+import { podTemplate } from "./pods";
 
 type ValidateFn = (this: unknown) => void;
 
@@ -103,5 +104,24 @@ export async function validateObject(o: K8sObject): Promise<string[]> {
     for (const m of formatValidation(e)) problems.push(`${describe(o)}: schema: ${m}`);
   }
   for (const f of unknownFields(visited)) problems.push(`${describe(o)}: unknown field ${f} (not in the ${o.apiVersion} ${o.kind} schema)`);
+  problems.push(...portNameProblems(o));
   return problems;
+}
+
+/**
+ * A rule of the API server's Go validation that the OpenAPI schemas do not carry (found by the server-side dry
+ * run, tools/e2e): a container port's name, which probes and NetworkPolicies may refer to, is an IANA service
+ * name: at most 15 characters of a-z, 0-9 and "-", with a letter, no "-" at either end and no "--".
+ */
+const IANA_SERVICE_NAME = /^(?=.{1,15}$)(?=.*[a-z])[a-z0-9]+(-[a-z0-9]+)*$/;
+function portNameProblems(o: K8sObject): string[] {
+  const template = podTemplate(o);
+  if (!template) return [];
+  const containers = [...arr(template.spec["containers"]), ...arr(template.spec["initContainers"])].map(obj);
+  return containers.flatMap((c) =>
+    arr(c["ports"])
+      .map((p) => str(obj(p)["name"]))
+      .filter((name): name is string => name !== undefined && !IANA_SERVICE_NAME.test(name))
+      .map((name) => `${describe(o)}: container ${str(c["name"]) ?? "?"} port name ${JSON.stringify(name)} is not an IANA service name (at most 15 characters of a-z, 0-9 and "-", with a letter)`),
+  );
 }

@@ -58,6 +58,17 @@ describe("schema and unknown-field check", () => {
     const nested = await validateObject({ ...cm, metadata: { name: "cfg", namespace: "ns", lables: { a: "b" } } } as K8sObject);
     expect(nested).toEqual(["ConfigMap ns/cfg: unknown field metadata.lables (not in the v1 ConfigMap schema)"]);
   });
+  it("reports container port names the API server refuses (over 15 characters, no letter, bad hyphens), which the schemas let through", async () => {
+    const withPorts = (...names: string[]) => {
+      const d = deployment() as unknown as { spec: { template: { spec: { containers: { ports: { name: string; containerPort: number }[] }[] } } } };
+      d.spec.template.spec.containers[0]!.ports = names.map((name, i) => ({ name, containerPort: 8080 + i }));
+      return d as unknown as K8sObject;
+    };
+    expect(await validateObject(withPorts("sentinel-exp", "metrics", "a-b-c"))).toEqual([]);
+    expect(await validateObject(withPorts("sentinel-metrics", "8080", "-x", "a--b", "Http"))).toEqual(
+      ["sentinel-metrics", "8080", "-x", "a--b", "Http"].map((n) => `Deployment ns/api: container app port name "${n}" is not an IANA service name (at most 15 characters of a-z, 0-9 and "-", with a letter)`),
+    );
+  });
   it("does not flag free-form maps such as labels and ConfigMap data", async () => {
     expect(await validateObject({ ...cm, metadata: { name: "cfg", namespace: "ns", labels: { anything: "x" } } } as K8sObject)).toEqual([]);
   });
