@@ -36,6 +36,7 @@ export const describeRef = (o: ObjectRef): string => `${o.kind} ${o.metadata.nam
 /** Applies the render's namespaces, then dry-runs every other object; one result per object. */
 export async function dryRunRender(api: KubeApi, dir: string): Promise<DryRunResult[]> {
   const objects = readRender(dir);
+  if (objects.length === 0) throw new Error(`no rendered objects in ${dir}`);
   const results: DryRunResult[] = [];
   const attempt = async (file: string, object: ObjectRef, dryRun: boolean) => {
     try {

@@ -9,14 +9,14 @@
  * 5. Stops the control plane and removes its directory (kept with --keep, for a look at its logs).
  *
  * Prints one line per step with its time, every refusal with the API server's message, and exits 1 when
- * anything was refused or could not run.
+ * anything was refused or could not run. `--if-built` (CI) builds nothing and skips, in one line, when a binary
+ * is missing; `--keep` keeps the control plane's directory and logs.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { platformTool } from "@platform/components/testing";
-import { render } from "../render";
 import { binaryVersion, startControlPlane } from "./control-plane";
 import { CRD_SOURCES, installCrds, loadCrds } from "./crds";
 import { dryRunRender } from "./dry-run";
@@ -29,17 +29,25 @@ const say = (line: string) => process.stdout.write(`e2e: ${line}\n`);
 
 export async function main(argv: readonly string[]): Promise<number> {
   const keep = argv.includes("--keep");
-  const unknown = argv.filter((a) => a !== "--keep");
+  // CI: the tools were built (or not, within its budget) before; run with what is there, or skip in one line.
+  const ifBuilt = argv.includes("--if-built");
+  const unknown = argv.filter((a) => a !== "--keep" && a !== "--if-built");
   if (unknown.length > 0) {
-    process.stderr.write(`e2e: unknown argument ${unknown.join(" ")}\nusage: npm run e2e [-- --keep]\n`);
+    process.stderr.write(`e2e: unknown argument ${unknown.join(" ")}\nusage: npm run e2e [-- --keep] [-- --if-built]\n`);
     return 2;
   }
   let t = Date.now();
-  const build = spawnSync("bash", [path.join(ROOT, "tools", "platform-tools.sh"), "--only", "kine,kubernetes"], { cwd: ROOT, encoding: "utf8" });
-  process.stdout.write(build.stdout);
+  if (!ifBuilt) {
+    const build = spawnSync("bash", [path.join(ROOT, "tools", "platform-tools.sh"), "--only", "kine,kubernetes"], { cwd: ROOT, encoding: "utf8" });
+    process.stdout.write(build.stdout);
+  }
   const bins = { kine: platformTool("kine"), kubeApiserver: platformTool("kube-apiserver"), kubeControllerManager: platformTool("kube-controller-manager") };
-  const missing = Object.entries(bins).filter(([, b]) => !b);
+  const missing = (["kine", "kube-apiserver", "kube-controller-manager"] as const).filter((b) => !platformTool(b)).map((b) => [b]);
   if (missing.length > 0) {
+    if (ifBuilt) {
+      say(`SKIPPED: ${missing.map(([n]) => n).join(", ")} not built (tools/platform-tools.sh ran out of its budget or failed; see its lines above)`);
+      return 0;
+    }
     say(`cannot run: ${missing.map(([n]) => n).join(", ")} could not be built (see the lines above and their logs in ~/.cache/platform-tools/logs)`);
     return 1;
   }
@@ -49,9 +57,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   let failed = 0;
   try {
     t = Date.now();
+    // One process per stack, as a user renders: the program runs once per process under Pulumi's mock runtime.
     for (const stack of STACKS) {
-      const result = await render({ root: ROOT, stack, out: path.join(dir, "render", stack) });
-      if (result.problems.length > 0) throw new Error(`the ${stack} render has problems:\n${result.problems.join("\n")}`);
+      const run = spawnSync(path.join(ROOT, "node_modules", ".bin", "tsx"), ["tools/render.ts", "--stack", stack, "--out", path.join(dir, "render", stack)], { cwd: ROOT, encoding: "utf8" });
+      if (run.status !== 0) throw new Error(`the ${stack} render failed:\n${run.stdout}${run.stderr}`);
     }
     say(`rendered ${STACKS.join(" and ")} in ${seconds(t)}`);
 
