@@ -21,6 +21,7 @@ interface Tool {
   stubFiles?: string[];
   wrapper?: boolean;
   builder?: string;
+  pinLocalReplaces?: string;
   versionArgs?: string[];
   releaseNote?: string;
   note?: string;
@@ -40,7 +41,7 @@ describe("tools/platform-tools.json", () => {
   });
 
   it.each(table.tools.map((t) => [t.name, t] as const))("%s is a well-formed row", (_, t) => {
-    const known = ["name", "module", "version", "release", "binaries", "ldflags", "versionOutput", "versionArgs", "stubFiles", "wrapper", "releaseNote", "note", "builder"];
+    const known = ["name", "module", "version", "release", "binaries", "ldflags", "versionOutput", "versionArgs", "stubFiles", "wrapper", "releaseNote", "note", "builder", "pinLocalReplaces"];
     expect(Object.keys(t).filter((k) => !known.includes(k))).toEqual([]);
     expect(t.name).toMatch(/^[a-z0-9_-]+$/);
     expect(t.module).toMatch(/^[a-z0-9.-]+\.[a-z]+(\/[A-Za-z0-9._~-]+)+$/);
@@ -72,6 +73,7 @@ describe("tools/platform-tools.json", () => {
     expect(t.versionOutput).toContain("{release}");
     for (const f of t.stubFiles ?? []) expect(f).toMatch(/^(?!\/)(?!.*\.\.)[A-Za-z0-9_./-]+$/);
     if ("wrapper" in t) expect(t.wrapper).toBe(true);
+    if (t.pinLocalReplaces !== undefined) expect(t.pinLocalReplaces).toMatch(/^v\d+\.\d+\.\d+$/);
   });
 
   it("names each tool and each binary once", () => {
@@ -132,6 +134,16 @@ describe("tools/platform-tools.sh, without building", () => {
     expect(r.status).toBe(1);
     expect(r.lines).toEqual([expect.stringContaining("NOT BUILT")]);
     for (const b of t.binaries) expect(fs.existsSync(path.join(cache, "bin", b.binary))).toBe(false);
+  });
+
+  it("reuses a collector built from the builder's manifest only while the cached copy of the manifest is the current one", () => {
+    const t = table.tools.find((x) => x.builder) as Tool & { builder: string };
+    const manifest = fs.readFileSync(path.resolve(__dirname, "..", "..", t.builder), "utf8");
+    fakeTool(t, t.release);
+    fs.writeFileSync(path.join(cache, `${t.name}-${t.version}`, "builder-config.yaml"), manifest);
+    expect(run("--only", t.name, "--budget-seconds", "0").lines).toEqual([expect.stringContaining(": reused,")]);
+    fs.writeFileSync(path.join(cache, `${t.name}-${t.version}`, "builder-config.yaml"), `${manifest}\n# another component list\n`);
+    expect(run("--only", t.name, "--budget-seconds", "0").lines).toEqual([expect.stringContaining("NOT BUILT")]);
   });
 
   it("prints the skip line the helper uses", () => {
