@@ -122,6 +122,14 @@ async function profile(label: string, env: Record<string, string>, route: (url: 
   }
   console.log(`\nCPU profile, ${label}: the 15 functions with the most self time (of ${total} samples)`);
   for (const [key, hits] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${((100 * hits) / total).toFixed(1).padStart(5)} %  ${key}`);
+  // The same self time by where the code lives: a package, the service, or Node and V8 themselves.
+  const byPackage = new Map<string, number>();
+  for (const n of nodes) {
+    const url = n.callFrame.url;
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.includes("/app/dist/") ? "the service (app/dist)" : url.startsWith("node:") ? "node internals" : "native, GC and idle");
+    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + (n.hitCount ?? 0));
+  }
+  console.log(`  by package: ${[...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([k, v]) => `${k} ${((100 * v) / total).toFixed(1)} %`).join(", ")}`);
 }
 
 /** The mean of several runs' figures (p99 and RSS: the worst). */
@@ -163,9 +171,11 @@ async function main(): Promise<void> {
     const prod = combine(productionRuns);
     const bare = combine(bareRuns);
 
-    if (process.env.BENCH_PROFILE === "1") {
-      await profile("GET /v1/notes/:id, production configuration", production, (url, id) => ({ url: `${url}/v1/notes/${id}` }));
-      await profile("POST /v1/notes, production configuration", production, (url) => ({
+    if (process.env.BENCH_PROFILE === "1" || process.env.BENCH_PROFILE === "lean") {
+      // lean: metrics, tracing and request logs off, to see what the rest of the service costs.
+      const [name, env] = process.env.BENCH_PROFILE === "lean" ? ["lean configuration", { REDIS_URL: redis.url, METRICS_ENABLED: "false", REQUEST_LOGGING: "false" }] : ["production configuration", production];
+      await profile(`GET /v1/notes/:id, ${name}`, env, (url, id) => ({ url: `${url}/v1/notes/${id}` }));
+      await profile(`POST /v1/notes, ${name}`, env, (url) => ({
         url: `${url}/v1/notes`,
         method: "POST",
         headers: { "content-type": "application/json" },
