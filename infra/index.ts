@@ -158,6 +158,7 @@ const redis = new Redis(
     evictionPolicy: s.redisEvictionPolicy,
     requireAntiAffinity: s.redisRequireAntiAffinity,
     prometheus: scraper,
+    password: secrets.redisPassword,
   },
   providerOpts,
 );
@@ -435,6 +436,7 @@ const grafana = prometheus
         }),
         // Internal (kubectl port-forward) unless grafanaPath publishes it through the edge, behind its login.
         publicUrl: s.grafanaPath ? `https://${s.hostname}${s.grafanaPath}/` : undefined,
+        adminPassword: secrets.grafanaAdminPassword,
         clients: s.grafanaPath ? [edgeClientPeer("edge", edgePlacement)] : [],
       },
       providerOpts,

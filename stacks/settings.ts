@@ -400,6 +400,20 @@ export const SETTINGS = {
     secret: true,
     doc: "Secret access key for the bucket (secret). Kept in a Secret.",
   },
+  redisPassword: {
+    kind: "string",
+    schema: z.string().min(16).regex(/^\S+$/),
+    allowed: "at least 16 characters without whitespace, set with --secret",
+    secret: true,
+    doc: "Redis' password, when it comes from elsewhere (secret). Unset: the stack generates one with @pulumi/random and keeps it in its state as a secret.",
+  },
+  grafanaAdminPassword: {
+    kind: "string",
+    schema: z.string().min(16).regex(/^\S+$/),
+    allowed: "at least 16 characters without whitespace, set with --secret",
+    secret: true,
+    doc: "Grafana's admin password, when it comes from elsewhere (secret). Unset: the stack generates one with @pulumi/random.",
+  },
   redisBackupStorageSize: {
     kind: "string",
     schema: memQuantity,

@@ -17,7 +17,8 @@
 # builder manifest in this repository) installs the builder at its version and builds the collector the manifest
 # describes; that tool is reused only while the cached copy of the manifest equals the current one. A row with
 # "pinLocalReplaces" (Kubernetes) is built through the wrapper with each module its go.mod replaces by a local
-# directory pinned to that published version. Then <cache>/bin/<binary> is a link to each current version, and a binary whose tool is
+# directory pinned to that published version. A row with "prepare" (a node script in this repository and its
+# arguments) is built from a copy of the module in which that script first generates what the module lacks. Then <cache>/bin/<binary> is a link to each current version, and a binary whose tool is
 # not there at its current version has no link: the tests find the binaries there (components/testing/tools.ts).
 #
 # --only: these tools of the table only. --budget-seconds N: no build starts once N seconds have passed, and a
@@ -56,7 +57,7 @@ command -v go >/dev/null || [ ! -x /usr/local/go/bin/go ] || PATH="$PATH:/usr/lo
 # The table, one line per selected tool, fields separated by \x1f (tabs would merge empty fields):
 # name, module, version, packages, binaries, ldflags, what the version command must print, stub files, wrapper (1 or
 # empty), the version command's arguments, the builder manifest (a path, or empty), the version local replaces are
-# pinned to (or empty).
+# pinned to (or empty), the prepare script and its arguments (or empty).
 # shellcheck disable=SC2016 # JavaScript in single quotes
 rows="$("$node" -e '
   const [file, only] = process.argv.slice(1);
@@ -71,7 +72,7 @@ rows="$("$node" -e '
   const fill = (s, t) => s.replaceAll("{version}", t.version).replaceAll("{release}", t.release);
   for (const t of tools.filter((t) => wanted.includes(t.name))) {
     console.log([t.name, t.module, t.version, t.binaries.map((b) => b.package).join(" "), t.binaries.map((b) => b.binary).join(" "),
-      (t.ldflags ?? []).map((f) => fill(f, t)).join(" "), fill(t.versionOutput, t), (t.stubFiles ?? []).join(" "), t.wrapper ? "1" : "", (t.versionArgs ?? ["--version"]).join(" "), t.builder ?? "", t.pinLocalReplaces ?? ""].join("\x1f"));
+      (t.ldflags ?? []).map((f) => fill(f, t)).join(" "), fill(t.versionOutput, t), (t.stubFiles ?? []).join(" "), t.wrapper ? "1" : "", (t.versionArgs ?? ["--version"]).join(" "), t.builder ?? "", t.pinLocalReplaces ?? "", (t.prepare ?? []).map((a) => fill(a, t)).join(" ")].join("\x1f"));
   }' "$table" "$only")" || exit 2
 
 mkdir -p "$cache/bin" "$cache/logs"
@@ -89,8 +90,13 @@ runs() {
   [ -z "$manifest" ] || cmp -s "$dir/builder-config.yaml" "$here/../$manifest" || return 1
   for b in "$@"; do
     [ -x "$dir/bin/$b" ] || return 1
-    # shellcheck disable=SC2086 # one argument per word
-    out="$(timeout 30 "$dir/bin/$b" $version_args 2>&1)" || return 1
+    if [ "$version_args" = "@buildinfo" ]; then
+      # A binary without a version flag (a Pulumi plugin): its build information, which names the modules it was built from.
+      out="$(go version -m "$dir/bin/$b" 2>&1)" || return 1
+    else
+      # shellcheck disable=SC2086 # one argument per word
+      out="$(timeout 30 "$dir/bin/$b" $version_args 2>&1)" || return 1
+    fi
     [[ "$out" == *"$expect"* ]] || return 1
   done
 }
@@ -134,13 +140,18 @@ build() {
   if [ "$status" -eq 0 ]; then
     { read -r gomod; read -r src; } < <(printf '%s' "$info" | "$node" -e 'let s="";process.stdin.on("data",(d)=>(s+=d)).on("end",()=>{const i=JSON.parse(s);console.log(i.GoMod+"\n"+i.Dir)})')
     mapfile -t edits < <(directives "$gomod" "$pin")
-    if [ -n "$stubs" ]; then
-      # A writable copy of the module with the generated files it lacks, as placeholders; the wrapper uses it.
-      echo "== from a copy of the module with placeholders: $stubs" >>"$log"
+    if [ -n "$stubs" ] || [ -n "$prepare" ]; then
+      # A writable copy of the module with the generated files it lacks: placeholders, or made by the row's
+      # prepare script (node, run in the copy); the wrapper uses it.
+      echo "== from a copy of the module with: ${stubs:-} ${prepare:-}" >>"$log"
       cp -R "$src" "$tmp/src" && chmod -R u+w "$tmp/src" || status=$?
       for f in $stubs; do
         mkdir -p "$(dirname "$tmp/src/$f")" && echo "placeholder made by tools/platform-tools.sh: $f is not in the Go module" >"$tmp/src/$f" || status=$?
       done
+      if [ -n "$prepare" ] && [ "$status" -eq 0 ]; then
+        # shellcheck disable=SC2086 # the script, then its arguments, one per word
+        (cd "$tmp/src" && set -- $prepare && "$node" "$here/../$1" "${@:2}") >>"$log" 2>&1 || status=$?
+      fi
       edits+=("-replace=$module=../src") # relative to the wrapper: no temp path in the binary's build info
     fi
     for p in $pkgs; do targets+=("$p@$version"); done
@@ -184,7 +195,7 @@ build() {
 }
 
 missing=0
-while IFS=$'\x1f' read -r -u 3 name module version pkgs bins ldflags expect stubs wrapper version_args manifest pin; do
+while IFS=$'\x1f' read -r -u 3 name module version pkgs bins ldflags expect stubs wrapper version_args manifest pin prepare; do
   start=$SECONDS
   dir="$cache/$name-$version"
   # shellcheck disable=SC2086 # one binary per word

@@ -57,6 +57,8 @@ export interface GrafanaArgs {
   readonly cpuLimit?: string;
   /** Memory request and limit. @default "192Mi" */
   readonly memory?: string;
+  /** The admin password, when it comes from elsewhere (a Pulumi secret). @default a generated 32-character one (@pulumi/random) */
+  readonly adminPassword?: pulumi.Input<string>;
 }
 
 export interface ResolvedGrafanaArgs {

@@ -35,10 +35,10 @@ export class Grafana extends pulumi.ComponentResource {
     const meta = { namespace: args.namespace, labels };
     const child = { parent: this };
 
-    const password = new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, child);
+    const password = pulumi.secret(args.adminPassword ?? new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, child).result);
     const secret = new k8s.core.v1.Secret(
       `${name}-admin`,
-      { metadata: meta, type: "Opaque", stringData: { [ADMIN_PASSWORD_KEY]: password.result } },
+      { metadata: meta, type: "Opaque", stringData: { [ADMIN_PASSWORD_KEY]: password } },
       { ...child, additionalSecretOutputs: ["data", "stringData"] },
     );
     const datasourcesYaml = datasourcesFile(args).apply((d) => stringify(d));
@@ -71,7 +71,7 @@ export class Grafana extends pulumi.ComponentResource {
     this.serviceName = service.metadata.name;
     this.publicUrl = pulumi.output(r.publicUrl ?? "");
     this.adminPasswordSecretName = secret.metadata.name;
-    this.adminPassword = pulumi.secret(password.result);
+    this.adminPassword = password;
     this.registerOutputs({ url: this.url, serviceName: this.serviceName, publicUrl: this.publicUrl, adminPasswordSecretName: this.adminPasswordSecretName, adminPassword: this.adminPassword });
   }
 }

@@ -75,6 +75,12 @@ export interface RedisArgs {
   readonly clients?: NetworkPeer[];
   /** Prometheus, admitted to the exporter port 9121. @default { namespace: "monitoring" } */
   readonly prometheus?: NetworkPeer;
+  /**
+   * The password clients and replicas authenticate with, when it comes from elsewhere (a vault, a stack
+   * secret): a Pulumi secret, at least 16 characters, no whitespace. @default a generated 32-character one
+   * (@pulumi/random), kept in the stack's state as a secret
+   */
+  readonly password?: pulumi.Input<string>;
   /** Require Redis pods on distinct nodes (Sentinel mode); otherwise it is only preferred (small clusters). @default false */
   readonly requireAntiAffinity?: boolean;
 }

@@ -64,10 +64,10 @@ export class Redis extends pulumi.ComponentResource {
     const meta = { namespace: args.namespace, labels };
     const child = { parent: this };
 
-    const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, child);
+    const password = pulumi.secret(args.password ?? new random.RandomPassword(`${name}-password`, { length: 32, special: false }, child).result);
     const secret = new k8s.core.v1.Secret(
       `${name}-password`,
-      { metadata: meta, type: "Opaque", stringData: { [PASSWORD_KEY]: password.result } },
+      { metadata: meta, type: "Opaque", stringData: { [PASSWORD_KEY]: password } },
       { ...child, additionalSecretOutputs: ["data", "stringData"] },
     );
     const scripts = new k8s.core.v1.ConfigMap(`${name}-scripts`, { metadata: meta, data: { ...REDIS_SCRIPTS } }, child);
@@ -108,7 +108,7 @@ export class Redis extends pulumi.ComponentResource {
     this.sentinelMasterName = isSentinelMode(r) ? r.masterName : undefined;
     this.passwordSecretName = secret.metadata.name;
     this.passwordSecretKey = pulumi.output(PASSWORD_KEY);
-    this.password = pulumi.secret(password.result);
+    this.password = password;
     this.podLabels = pulumi.output(selector);
     this.clientLabels = clientLabels(r.appName);
     this.podSelector = selector;

@@ -110,4 +110,13 @@ describe("Redis", () => {
     const pod = one("kubernetes:apps/v1:StatefulSet").inputs.spec.template.spec;
     expect(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
   });
+
+  it("takes a password from elsewhere instead of generating one, and keeps it secret", async () => {
+    const redis = new Redis("byo", { namespace: "notes", password: pulumi.secret("from-the-vault-0123456789") });
+    expect(await pulumi.isSecret(redis.password)).toBe(true);
+    expect(await value(redis.password)).toBe("from-the-vault-0123456789");
+    await settle();
+    expect(byType("random:index/randomPassword:RandomPassword")).toEqual([]);
+    expect(secretValue(one("kubernetes:core/v1:Secret").inputs.stringData)).toEqual({ "redis-password": "from-the-vault-0123456789" });
+  });
 });

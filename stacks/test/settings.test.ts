@@ -116,6 +116,13 @@ describe("invalid config fails with one message per bad key", () => {
     expect(issues.some((i) => expected.test(i)), issues.join("\n")).toBe(true);
   });
 
+  it("takes passwords from elsewhere as secrets only, and refuses short ones", () => {
+    expect(issuesOf("dev", { redisPassword: "short-secret" }, ["redisPassword"]).join("\n")).toMatch(/^redisPassword: /m);
+    expect(issuesOf("dev", { grafanaAdminPassword: "x".repeat(20) }).join("\n")).toMatch(/^grafanaAdminPassword: is a secret/m);
+    const s = resolveSettings("dev", { redisPassword: "r".repeat(20), grafanaAdminPassword: "g".repeat(20) }, ["redisPassword", "grafanaAdminPassword"]);
+    expect(s).not.toHaveProperty("redisPassword");
+  });
+
   it("lists every bad key at once, with its value, in the message", () => {
     try {
       resolveSettings("dev", { minReplicas: "zero", redisMode: "cluster", bogus: "1" });
