@@ -80,6 +80,16 @@ const secrets = loadSecrets();
 const renderProvider = s.renderYamlToDirectory ? new k8s.Provider("render-yaml", { renderYamlToDirectory: s.renderYamlToDirectory }) : undefined;
 const providerOpts: pulumi.ComponentResourceOptions = renderProvider ? { providers: [renderProvider] } : {};
 
+// Objects are created without waiting for them to become ready when the stack says so (kubernetesSkipAwait).
+if (s.kubernetesSkipAwait) {
+  pulumi.runtime.registerStackTransformation((a) => {
+    if (!a.type.startsWith("kubernetes:") || a.type.startsWith("kubernetes:helm.sh") || a.type.startsWith("kubernetes:yaml")) return undefined;
+    const metadata = pulumi.output(a.props["metadata"] as pulumi.Input<Record<string, unknown>> | undefined);
+    const annotate = (m: Record<string, unknown> | undefined) => ({ ...m, annotations: { ...(m?.["annotations"] as Record<string, string> | undefined), "pulumi.com/skipAwait": "true" } });
+    return { props: { ...a.props, metadata: metadata.apply(annotate) }, opts: a.opts };
+  });
+}
+
 // cert-manager, Gateway API CRDs and NGINX Gateway Fabric (on by default in dev only).
 const addons =
   s.installCertManager || s.installGatewayApi

@@ -557,6 +557,14 @@ export const SETTINGS = {
     allowed: "a directory path, relative to the project",
     doc: "Make `pulumi up` write the manifests here through the Kubernetes provider's renderYamlToDirectory instead of deploying them (secrets are written in plain text). Requires installCertManager and installGatewayApi false.",
   },
+  kubernetesSkipAwait: {
+    kind: "boolean",
+    schema: z.boolean(),
+    allowed: "true or false",
+    dev: false,
+    prod: false,
+    doc: "Do not wait for objects to become ready (the Kubernetes provider's pulumi.com/skipAwait on every object): `pulumi up` returns once the API server has them. For clusters where pods cannot start, such as `npm run e2e`'s API server without nodes, or where another tool watches the rollout.",
+  },
   prometheus: {
     kind: "string",
     schema: z.enum(["deploy", "operator", "external"]),

@@ -102,7 +102,8 @@ export async function startControlPlane(bins: ControlPlaneBinaries, dir: string)
     children.push({
       name: "kine",
       log: kineLog,
-      child: start(bins.kine, [`--listen-address=127.0.0.1:${kinePort}`, `--endpoint=sqlite://${path.join(dir, "state.db")}?_journal=WAL&cache=shared&_busy_timeout=30000`], kineLog),
+      // Its metrics server would take :8080 on every interface (and fail beside another run): off.
+      child: start(bins.kine, [`--listen-address=127.0.0.1:${kinePort}`, "--metrics-bind-address=0", `--endpoint=sqlite://${path.join(dir, "state.db")}?_journal=WAL&cache=shared&_busy_timeout=30000`], kineLog),
     });
     await until("kine to listen", 30_000, () => listening(kinePort), exited);
 
@@ -168,7 +169,7 @@ export async function startControlPlane(bins: ControlPlaneBinaries, dir: string)
             `--kubeconfig=${kubeconfig}`,
             "--leader-elect=false",
             "--secure-port=0",
-            "--controllers=namespace,garbagecollector,serviceaccount,serviceaccount-token",
+            "--controllers=namespace,garbagecollector,serviceaccount,serviceaccount-token,pvc-protection,pv-protection",
             `--service-account-private-key-file=${saKey}`,
             `--root-ca-file=${caFile}`,
           ],
