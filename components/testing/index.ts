@@ -148,5 +148,6 @@ export function secretValue(v: unknown): unknown {
   throw new Error(`expected a secret value, got ${JSON.stringify(v)}`);
 }
 export * from "./logql";
+export * from "./net";
 export * from "./promql";
 export * from "./wait";

@@ -11,6 +11,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
+import { freePort } from "@platform/components/testing";
 import { stringify } from "yaml";
 import { KubeApi } from "./kube-api";
 
@@ -29,18 +30,6 @@ export interface ControlPlane {
   /** Seconds from start to a ready API server. */
   readonly startSeconds: number;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
 }
 
 /** Whether something accepts connections on 127.0.0.1:port (undefined: not yet). */

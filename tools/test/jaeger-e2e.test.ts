@@ -4,7 +4,7 @@
  * service, with a real redis-server, sends its traces there; the trace of one request is read back through
  * Jaeger's query API with its HTTP server span and its Redis spans.
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -13,7 +13,7 @@ import { describeWithTool, exposedMetricNames, waitFor } from "@platform/compone
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { RedisServer, freePort } from "../../app/test/support/redis-server";
-import { SERVER_ENTRY, type ServiceProcess, startService } from "../../app/test/support/service-process";
+import { type ServiceProcess, ensureServiceBuilt, startService } from "../../app/test/support/service-process";
 import { renderStack, renderedConfigMapData } from "./support/rendered";
 
 interface JaegerSpan {
@@ -58,7 +58,7 @@ describeWithTool("jaeger", "the service's traces in a real Jaeger v2 with the de
     fs.writeFileSync(configFile, stringify(local));
 
     redis = await RedisServer.start();
-    if (!fs.existsSync(SERVER_ENTRY)) execFileSync("npm", ["run", "build", "--workspace", "app"], { cwd: path.resolve(__dirname, "..", ".."), stdio: "ignore" });
+    ensureServiceBuilt();
   }, 120_000);
 
   afterAll(async () => {

@@ -14,7 +14,7 @@
  *   the body the line.
  * The service's stdout is written where the kubelet writes a container's log, in the CRI format.
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
@@ -25,7 +25,7 @@ import { describeWithTool, exposedMetricNames, waitFor } from "@platform/compone
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { RedisServer, freePort } from "../../app/test/support/redis-server";
-import { SERVER_ENTRY, type ServiceProcess, startService } from "../../app/test/support/service-process";
+import { type ServiceProcess, ensureServiceBuilt, startService } from "../../app/test/support/service-process";
 import { renderStack, renderedConfigMapData } from "./support/rendered";
 
 const NAMESPACE = "notes-dev";
@@ -216,7 +216,7 @@ describeWithTool("otelcol-platform", "the service's log lines through the real l
     fs.writeFileSync(configFile, stringify(config));
 
     redis = await RedisServer.start();
-    if (!fs.existsSync(SERVER_ENTRY)) execFileSync("npm", ["run", "build", "--workspace", "app"], { cwd: path.resolve(__dirname, "..", ".."), stdio: "ignore" });
+    ensureServiceBuilt();
   }, 120_000);
 
   afterAll(async () => {

@@ -1,9 +1,14 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { LogLine } from "./log-capture";
 
 export const SERVER_ENTRY = join(__dirname, "..", "..", "dist", "server.js");
+
+/** Builds the service (`npm run build --workspace app`) unless SERVER_ENTRY is there already: for suites outside app/. */
+export function ensureServiceBuilt(): void {
+  if (!existsSync(SERVER_ENTRY)) execFileSync("npm", ["run", "build", "--workspace", "app"], { cwd: join(__dirname, "..", "..", ".."), stdio: "ignore" });
+}
 
 export interface ServiceProcess {
   child: ChildProcess;

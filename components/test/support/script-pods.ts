@@ -5,28 +5,17 @@
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { REDIS_SCRIPTS } from "../../redis/scripts";
+import { freePort } from "../../testing/net";
 import { waitFor } from "../../testing/wait";
 
-export { waitFor };
+export { freePort, waitFor };
 
 const execFileAsync = promisify(execFile);
 export const PASSWORD = "test-password-123";
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
