@@ -78,26 +78,31 @@ const secrets = loadSecrets();
 // Every Kubernetes object goes through the default provider (kubeconfig / `kubernetes:context`
 // config), or through one that writes manifests instead of deploying when renderYamlToDirectory is set.
 const renderProvider = s.renderYamlToDirectory ? new k8s.Provider("render-yaml", { renderYamlToDirectory: s.renderYamlToDirectory }) : undefined;
-const providerOpts: pulumi.ComponentResourceOptions = renderProvider ? { providers: [renderProvider] } : {};
 
 // Objects are created without waiting for them to become ready when the stack says so (kubernetesSkipAwait).
-if (s.kubernetesSkipAwait) {
-  pulumi.runtime.registerStackTransformation((a) => {
-    if (!a.type.startsWith("kubernetes:") || a.type.startsWith("kubernetes:helm.sh") || a.type.startsWith("kubernetes:yaml")) return undefined;
-    const metadata = pulumi.output(a.props["metadata"] as pulumi.Input<Record<string, unknown>> | undefined);
-    const annotate = (m: Record<string, unknown> | undefined) => ({ ...m, annotations: { ...(m?.["annotations"] as Record<string, string> | undefined), "pulumi.com/skipAwait": "true" } });
-    return { props: { ...a.props, metadata: metadata.apply(annotate) }, opts: a.opts };
-  });
-}
+// A transformation in every component's options (components pass theirs to their children), not a stack
+// transformation: those need the root stack resource, which the offline renderer's mock runtime does not have.
+const skipAwait: pulumi.ResourceTransformation[] = s.kubernetesSkipAwait
+  ? [
+      (a) => {
+        if (!a.type.startsWith("kubernetes:") || a.type.startsWith("kubernetes:helm.sh") || a.type.startsWith("kubernetes:yaml")) return undefined;
+        const metadata = pulumi.output(a.props["metadata"] as pulumi.Input<Record<string, unknown>> | undefined);
+        const annotate = (m: Record<string, unknown> | undefined) => ({ ...m, annotations: { ...(m?.["annotations"] as Record<string, string> | undefined), "pulumi.com/skipAwait": "true" } });
+        return { props: { ...a.props, metadata: metadata.apply(annotate) }, opts: a.opts };
+      },
+    ]
+  : [];
+const providerOpts: pulumi.ComponentResourceOptions = { ...(renderProvider ? { providers: [renderProvider] } : {}), transformations: skipAwait };
 
 // cert-manager, Gateway API CRDs and NGINX Gateway Fabric (on by default in dev only).
 const addons =
   s.installCertManager || s.installGatewayApi
     ? new ClusterAddons("addons", { certManager: s.installCertManager, gatewayApi: s.installGatewayApi }, providerOpts)
     : undefined;
-const afterAddons: pulumi.ResourceTransformation[] = addons
-  ? [(a) => ({ props: a.props, opts: pulumi.mergeOptions(a.opts, { dependsOn: [addons] }) })]
-  : [];
+const afterAddons: pulumi.ResourceTransformation[] = [
+  ...skipAwait,
+  ...(addons ? [(a: pulumi.ResourceTransformationArgs) => ({ props: a.props, opts: pulumi.mergeOptions(a.opts, { dependsOn: [addons] }) })] : []),
+];
 
 // Everything namespaced references this namespace's name, so it is created after the add-ons.
 const namespace = new k8s.core.v1.Namespace(
@@ -113,7 +118,7 @@ const namespace = new k8s.core.v1.Namespace(
       },
     },
   },
-  { provider: renderProvider, dependsOn: addons ? [addons] : [] },
+  { provider: renderProvider, dependsOn: addons ? [addons] : [], transformations: skipAwait },
 );
 const ns = namespace.metadata.name;
 
@@ -376,7 +381,7 @@ if (logShipperNamespace) {
         labels: { "app.kubernetes.io/part-of": PART_OF, "pod-security.kubernetes.io/enforce": "privileged" },
       },
     },
-    { provider: renderProvider, dependsOn: addons ? [addons] : [] },
+    { provider: renderProvider, dependsOn: addons ? [addons] : [], transformations: skipAwait },
   );
   new LogShipper(
     "log-shipper",

@@ -38,7 +38,7 @@ export class Engine {
 
   constructor(
     private readonly root: string,
-    private readonly dir: string,
+    readonly dir: string,
     bins: EngineBinaries,
     private readonly stack: string,
   ) {
@@ -70,7 +70,7 @@ export class Engine {
   /** Runs the CLI in the project for this stack; never throws, the caller reads the status. */
   run(...args: string[]): EngineRun {
     const started = Date.now();
-    const r = spawnSync("pulumi", [...args, "--stack", this.stack, "--non-interactive"], { cwd: this.project, env: this.env, encoding: "utf8", timeout: 600_000 });
+    const r = spawnSync("pulumi", [...args, "--stack", this.stack, "--non-interactive"], { cwd: this.project, env: this.env, encoding: "utf8", timeout: 600_000, maxBuffer: 256 * 1024 * 1024 });
     return { command: `pulumi ${args.join(" ")}`, status: r.status ?? 1, seconds: (Date.now() - started) / 1000, output: `${r.stdout ?? ""}${r.stderr ?? ""}`, stdout: r.stdout ?? "" };
   }
 

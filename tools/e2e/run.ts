@@ -7,7 +7,8 @@
  *    Go modules that ship them (tools/e2e/crds.ts).
  * 4. Server-side dry run of every rendered object of both stacks (tools/e2e/dry-run.ts).
  * 5. The real engine (tools/e2e/engine.ts), when the Pulumi CLI, the Node.js language host and the Kubernetes
- *    provider are built: per stack, preview, up, a second up that must change nothing, a preview after a config
+ *    provider are built: per stack, preview, up, a second up that must change nothing, the stored objects against
+ *    the render of the same config (tools/e2e/stored.ts), a preview after a config
  *    change that must show exactly the expected diff, no secret in plain text in the state, the outputs the render
  *    documents, and destroy.
  * 6. Stops the control plane and removes its directory (kept with --keep, for a look at its logs).
@@ -23,7 +24,9 @@ import * as path from "node:path";
 import { platformTool } from "@platform/components/testing";
 import { binaryVersion, startControlPlane } from "./control-plane";
 import { CRD_SOURCES, installCrds, loadCrds } from "./crds";
-import { dryRunRender } from "./dry-run";
+import { dryRunRender, readRender } from "./dry-run";
+import { ApiError, type KubeApi } from "./kube-api";
+import { compareWithRender, stateResources } from "./stored";
 import { Engine, type EngineBinaries, type EngineRun, resourceCounts } from "./engine";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -32,8 +35,15 @@ const STACKS = ["dev", "prod"] as const;
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 const say = (line: string) => process.stdout.write(`e2e: ${line}\n`);
 
+/** Renders a stack (one process per stack: the program runs once per process under the mock runtime). */
+function render(stack: string, out: string, configFile?: string): void {
+  const args = ["tools/render.ts", "--stack", stack, "--out", out, ...(configFile ? ["--config", configFile] : [])];
+  const run = spawnSync(path.join(ROOT, "node_modules", ".bin", "tsx"), args, { cwd: ROOT, encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`the ${stack} render failed:\n${run.stdout}${run.stderr}`);
+}
+
 /** The engine's runs of one stack, each checked; returns the number of failed checks. */
-function engineRuns(stack: string, engine: Engine, kubeconfig: string, render: string): number {
+async function engineRuns(stack: string, engine: Engine, kubeconfig: string, api: KubeApi): Promise<number> {
   let failures = 0;
   const check = (ok: boolean, what: string, run?: EngineRun) => {
     say(`${stack}: ${ok ? "ok" : "FAILED"}: ${what}${run ? ` (${run.command}, ${run.seconds.toFixed(1)} s)` : ""}`);
@@ -53,6 +63,9 @@ function engineRuns(stack: string, engine: Engine, kubeconfig: string, render: s
   const badInit = init.find((r) => r.status !== 0);
   check(!badInit, "stack init and config", badInit);
   if (badInit) return failures;
+  // The render of exactly this config, to compare what the server stores with.
+  const rendered = path.join(engine.dir, "render");
+  render(stack, rendered, path.join(engine.project, `Pulumi.${stack}.yaml`));
 
   const preview = engine.run("preview");
   check(preview.status === 0, `preview: ${JSON.stringify(resourceCounts(preview.output))}`, preview);
@@ -61,6 +74,21 @@ function engineRuns(stack: string, engine: Engine, kubeconfig: string, render: s
   check(up.status === 0 && created > 0, `up: ${created} created`, up);
   const again = engine.run("up", "--yes", "--expect-no-changes");
   check(again.status === 0, `a second up changes nothing: ${JSON.stringify(resourceCounts(again.output))}`, again);
+
+  // What the server stored, field by field against the render (tools/e2e/stored.ts).
+  const exportFile = path.join(engine.dir, "export.json");
+  const exported = engine.run("stack", "export", "--file", exportFile);
+  const objects = readRender(rendered).map((r) => r.object);
+  const exportedState = exported.status === 0 ? (JSON.parse(fs.readFileSync(exportFile, "utf8")) as unknown) : {};
+  const stored = await compareWithRender(objects, stateResources(exportedState), async (o) => {
+    try {
+      return await api.get<Record<string, unknown>>(o);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) return undefined;
+      throw e;
+    }
+  });
+  check(stored.problems.length === 0 && stored.compared > 0, `the ${stored.compared} objects the server stored match the render of the same config${stored.problems.length ? `:\n  ${stored.problems.join("\n  ")}` : ""}`, exported);
 
   // A config change: exactly the service's ConfigMap, replaced (the provider treats a ConfigMap's data as
   // immutable: a new auto-named one), and its Deployment, updated to point at it (which rolls the pods).
@@ -86,7 +114,7 @@ function engineRuns(stack: string, engine: Engine, kubeconfig: string, render: s
   } catch {
     keys = [];
   }
-  const documented = Object.keys((JSON.parse(fs.readFileSync(path.join(render, "summary.json"), "utf8")) as { outputs: Record<string, unknown> }).outputs).sort();
+  const documented = Object.keys((JSON.parse(fs.readFileSync(path.join(rendered, "summary.json"), "utf8")) as { outputs: Record<string, unknown> }).outputs).sort();
   check(JSON.stringify(keys) === JSON.stringify(documented), `stack outputs are the rendered ones (${keys.length})`, outputs);
 
   const destroy = engine.run("destroy", "--yes");
@@ -125,10 +153,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     t = Date.now();
     // One process per stack, as a user renders: the program runs once per process under Pulumi's mock runtime.
-    for (const stack of STACKS) {
-      const run = spawnSync(path.join(ROOT, "node_modules", ".bin", "tsx"), ["tools/render.ts", "--stack", stack, "--out", path.join(dir, "render", stack)], { cwd: ROOT, encoding: "utf8" });
-      if (run.status !== 0) throw new Error(`the ${stack} render failed:\n${run.stdout}${run.stderr}`);
-    }
+    for (const stack of STACKS) render(stack, path.join(dir, "render", stack));
     say(`rendered ${STACKS.join(" and ")} in ${seconds(t)}`);
 
     t = Date.now();
@@ -158,7 +183,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         // The cluster add-ons are off: stand in for the namespace cert-manager would have created.
         await cp.api.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "cert-manager" } });
         for (const stack of STACKS) {
-          const problems = engineRuns(stack, new Engine(ROOT, path.join(dir, "engine", stack), engineBins as EngineBinaries, stack), cp.kubeconfig, path.join(dir, "render", stack));
+          const problems = await engineRuns(stack, new Engine(ROOT, path.join(dir, "engine", stack), engineBins as EngineBinaries, stack), cp.kubeconfig, cp.api);
           failed += problems;
         }
       }

@@ -199,6 +199,26 @@ describe("other configurations", () => {
     expect(summary.helmReleases).toEqual([]);
     expect(summary.otherResources.find((o) => o.type === "pulumi:providers:kubernetes")?.detail).toMatch(/writes the manifests to out\/engine/);
   }, 30_000);
+
+  it("kubernetesSkipAwait (npm run e2e's config): every object annotated pulumi.com/skipAwait, the rest unchanged", async () => {
+    const file = path.join(tmp, "skip-await.yaml");
+    fs.writeFileSync(file, 'config:\n  node-service-platform:kubernetesSkipAwait: "true"\n');
+    const out = path.join(tmp, "skip-await");
+    const run = await renderCli(["--stack", "dev", "--out", out, "--config", file]);
+    expect(run.code, run.stderr).toBe(0);
+    const { objects } = readRendered(out);
+    const plain = readRendered(stacks["dev"]?.out as string).objects;
+    expect(objects.length).toBe(plain.length);
+    const annotations = (o: K8sObject) => (o.metadata as { annotations?: Record<string, string> }).annotations ?? {};
+    expect(objects.filter((o) => annotations(o)["pulumi.com/skipAwait"] !== "true").map((o) => `${o.kind} ${o.metadata.name}`)).toEqual([]);
+    // Take the annotation away again and the objects are the plain render's, one for one.
+    const withoutSkipAwait = objects.map((o) => {
+      const { "pulumi.com/skipAwait": _, ...rest } = annotations(o);
+      const { annotations: __, ...metadata } = o.metadata as Record<string, unknown>;
+      return { ...o, metadata: Object.keys(rest).length > 0 ? { ...metadata, annotations: rest } : metadata };
+    });
+    expect(withoutSkipAwait).toEqual(plain);
+  }, 30_000);
 });
 
 describe("edge variants render cleanly", () => {
