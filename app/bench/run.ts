@@ -112,7 +112,7 @@ async function profile(label: string, env: Record<string, string>, route: (url: 
   const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
   if (!file) throw new Error(`no CPU profile was written for ${label}`);
   const { nodes } = JSON.parse(readFileSync(join(dir, file), "utf8")) as { nodes: ProfileNode[] };
-  rmSync(dir, { recursive: true, force: true });
+  if (process.env.BENCH_PROFILE_KEEP) console.log(`kept ${join(dir, file)}`); else rmSync(dir, { recursive: true, force: true });
   const total = nodes.reduce((sum, n) => sum + (n.hitCount ?? 0), 0);
   const byFunction = new Map<string, number>();
   for (const n of nodes) {

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
 import type { ChainableCommander } from "ioredis";
 import { LRUCache } from "lru-cache";
@@ -41,7 +41,23 @@ const idempotencyKey = (key: string) => `notes:idempotency:${key}`;
  * Ids sort in creation order so the index can page newest-first by id. Monotonic: notes created in the same
  * millisecond by this process still sort in the order they were created.
  */
-export const newNoteId: (now?: number) => string = monotonicFactory();
+export const newNoteId: (now?: number) => string = monotonicFactory(pooledRandom());
+
+/**
+ * The same CSPRNG as ulid's default, drawn from a pooled buffer: the default asks the OS for one byte per
+ * character, 16 calls per id, which showed as 4 % of the CPU under a write load.
+ */
+function pooledRandom(poolBytes = 4096): () => number {
+  let pool = randomBytes(poolBytes);
+  let next = 0;
+  return () => {
+    if (next === pool.length) {
+      pool = randomBytes(poolBytes);
+      next = 0;
+    }
+    return (pool[next++] as number) / 256;
+  };
+}
 
 /** The same Idempotency-Key was used before with a different request body. */
 export class IdempotencyConflictError extends Error {
