@@ -207,8 +207,9 @@ async function main(): Promise<void> {
       ]);
     }
 
+    const ms = (value: number) => String(Math.round(value * 10) / 10);
     const row = (name: string, figures: Figures) =>
-      `| ${name.padEnd(36)} | ${figures.requestsPerSecond.toFixed(0).padStart(8)} | ${String(figures.p50).padStart(7)} | ${String(figures.p99).padStart(7)} | ${String(figures.errors + figures.non2xx).padStart(6)} |`;
+      `| ${name.padEnd(36)} | ${figures.requestsPerSecond.toFixed(0).padStart(8)} | ${ms(figures.p50).padStart(7)} | ${ms(figures.p99).padStart(7)} | ${String(figures.errors + figures.non2xx).padStart(6)} |`;
     console.log(`\nnode ${process.version}, ${connections} connections, ${seconds} s per run, ${exportedBatches} OTLP batches received\n`);
     console.log(`| ${"run".padEnd(36)} | ${"req/s".padStart(8)} | ${"p50 ms".padStart(7)} | ${"p99 ms".padStart(7)} | ${"errors".padStart(6)} |`);
     console.log(`|${"-".repeat(38)}|${"-".repeat(10)}|${"-".repeat(9)}|${"-".repeat(9)}|${"-".repeat(8)}|`);
